@@ -1,0 +1,144 @@
+"""Uncertain and partial dates, written in EDTF (ISO 8601-2, Library of Congress EDTF levels 0-1).
+
+Historians' dates are rarely exact days: "1954", "September 1954", "about 1894", "1954 to 1957".
+Records keep the EDTF string as entered; the earliest and latest possible days are derived from it
+so that lists can be sorted and filtered by range.
+"""
+
+import datetime
+import time
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from edtf import parse_edtf
+from edtf.parser.edtf_exceptions import EDTFParseException
+
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+class Precision:
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    earliest: datetime.date | None
+    latest: datetime.date | None
+
+
+def _to_date(value: time.struct_time | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date(value.tm_year, value.tm_mon, value.tm_mday)
+    except ValueError:
+        # Years outside 1..9999 (EDTF allows them) cannot be a Python date.
+        return None
+
+
+def parse(value: str):
+    """Parse an EDTF string, raising ValidationError with a curator-friendly message."""
+    text = (value or "").strip()
+    try:
+        return parse_edtf(text)
+    except (EDTFParseException, ValueError, TypeError) as error:
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a date the archive understands. Write it in EDTF, e.g. "
+                "1954, 1954-09, 1954-09-30, 1954~ (about), 1954? (uncertain), 1954/1957 (a span)."
+            ),
+            code="invalid_edtf",
+            params={"value": value},
+        ) from error
+
+
+def validate_edtf(value: str) -> None:
+    if value:
+        parse(value)
+
+
+def bounds(value: str) -> DateBounds:
+    """Earliest and latest day an EDTF date can mean, widened by its uncertainty (e.g. `1954~`)."""
+    if not value:
+        return DateBounds(None, None)
+    parsed = parse(value)
+    try:
+        lower, upper = parsed.lower_fuzzy(), parsed.upper_fuzzy()
+    except (AttributeError, TypeError, ValueError):
+        lower, upper = None, None
+    return DateBounds(_to_date(lower), _to_date(upper))
+
+
+def precision(value: str) -> str | None:
+    """Precision of a plain calendar date (`2022`, `2022-06`, `2022-06-21`), else None."""
+    parts = (value or "").strip().split("-")
+    if not parts[0] or not parts[0].isdigit():
+        return None
+    return {1: Precision.YEAR, 2: Precision.MONTH, 3: Precision.DAY}.get(len(parts))
+
+
+def validate_calendar_date(value: str) -> None:
+    """A publication date: a year, a year and month, or a full day; never padded."""
+    if not value:
+        return
+    if precision(value) is None:
+        raise ValidationError(
+            _("“%(value)s” is not a year (2022), a month (2022-06) or a day (2022-06-21)."),
+            code="invalid_date",
+            params={"value": value},
+        )
+    validate_edtf(value)
+
+
+def from_parts(year: int | None, month: int | None = None, day: int | None = None) -> str:
+    """Build a calendar date string at the precision the parts give; a missing year gives ''."""
+    if not year:
+        return ""
+    if not month:
+        return f"{int(year):04d}"
+    if not day:
+        return f"{int(year):04d}-{int(month):02d}"
+    return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+
+
+def _single_in_words(text: str) -> str:
+    qualifier = ""
+    core = text
+    if core.endswith("%"):
+        qualifier, core = "c. ", core[:-1] + "?"
+    if core.endswith("~"):
+        qualifier, core = "c. ", core[:-1]
+    suffix = ""
+    if core.endswith("?"):
+        suffix, core = "?", core[:-1]
+    parts = core.split("-")
+    if not parts[0].isdigit():
+        return text
+    year = str(int(parts[0]))
+    if len(parts) == 1:
+        words = year
+    elif len(parts) == 2 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
+        words = f"{MONTHS[int(parts[1]) - 1]} {year}"
+    elif len(parts) == 3 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
+        words = f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {year}"
+    else:
+        words = core
+    return f"{qualifier}{words}{suffix}"
+
+
+def in_words(value: str) -> str:
+    """Read an EDTF date aloud: `1894~` -> "c. 1894", `1954/1957` -> "1954–1957"."""
+    if not value:
+        return ""
+    if "/" in value:
+        start, end = value.split("/", 1)
+        start_words = _single_in_words(start) if start not in ("", "..") else "?"
+        end_words = _single_in_words(end) if end not in ("", "..") else "?"
+        return f"{start_words}–{end_words}"
+    return _single_in_words(value)

@@ -1,0 +1,38 @@
+from archive.models.base import Language, Status
+from archive.models.events import Event, EventParticipation, EventTitle
+from archive.models.imports import ImportBatch
+from archive.models.journals import Journal, JournalIdentifier, JournalMetric, JournalName
+from archive.models.people import Person, PersonName
+from archive.models.publications import (
+    Authorship,
+    Keyword,
+    Publication,
+    PublicationAbstract,
+    PublicationEvent,
+    PublicationSubject,
+    PublicationTitle,
+    PublicationType,
+)
+
+__all__ = [
+    "Authorship",
+    "Event",
+    "EventParticipation",
+    "EventTitle",
+    "ImportBatch",
+    "Journal",
+    "JournalIdentifier",
+    "JournalMetric",
+    "JournalName",
+    "Keyword",
+    "Language",
+    "Person",
+    "PersonName",
+    "Publication",
+    "PublicationAbstract",
+    "PublicationEvent",
+    "PublicationSubject",
+    "PublicationTitle",
+    "PublicationType",
+    "Status",
+]

@@ -1,0 +1,86 @@
+"""What every public record shares: a status, a stable slug, timestamps."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from archive import slugs
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class RecordQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def drafts(self):
+        return self.filter(status=Status.DRAFT)
+
+
+class Record(models.Model):
+    """Abstract base of the four public kinds of record."""
+
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "The record's address on the public site. Made from the name when left blank, in "
+            "Latin letters for any script, and kept when the name changes so links stay valid."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text=_("Only published records appear on the public site, in exports and feeds."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    slug_source_field = "name"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # Slugs are made once and then left alone, so published URLs stay stable.
+        if not self.slug:
+            self.slug = slugs.unique_slug(
+                type(self), getattr(self, self.slug_source_field), instance_pk=self.pk
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+
+class Language(models.TextChoices):
+    """Languages of record content (BCP 47 codes); curators may add others in code."""
+
+    ENGLISH = "en", _("English")
+    CHINESE = "zh", _("Chinese")
+    CHINESE_SIMPLIFIED = "zh-Hans", _("Chinese (simplified script)")
+    CHINESE_TRADITIONAL = "zh-Hant", _("Chinese (traditional script)")
+    RUSSIAN = "ru", _("Russian")
+    JAPANESE = "ja", _("Japanese")
+    KOREAN = "ko", _("Korean")
+    GERMAN = "de", _("German")
+    FRENCH = "fr", _("French")
+    SPANISH = "es", _("Spanish")
+    PORTUGUESE = "pt", _("Portuguese")
+    ITALIAN = "it", _("Italian")
+    POLISH = "pl", _("Polish")
+    CZECH = "cs", _("Czech")
+    HUNGARIAN = "hu", _("Hungarian")
+    MONGOLIAN = "mn", _("Mongolian")
+    VIETNAMESE = "vi", _("Vietnamese")
+    UNDETERMINED = "und", _("Undetermined")

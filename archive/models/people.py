@@ -1,0 +1,166 @@
+"""People: authors of publications and the historical figures they write about."""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from archive import dates, identifiers
+from archive.models.base import Record
+
+
+class Person(Record):
+    """A person, under one display name, with every other name they are known by."""
+
+    display_name = models.CharField(
+        _("display name"),
+        max_length=300,
+        db_index=True,
+        help_text=_("The name as the archive shows it, e.g. Nikita Khrushchev."),
+    )
+    family_name = models.CharField(
+        _("family name"), max_length=200, blank=True, help_text=_("Used for sorting, e.g. Mao.")
+    )
+    given_names = models.CharField(_("given names"), max_length=200, blank=True)
+    birth_date = models.CharField(
+        _("born"),
+        max_length=60,
+        blank=True,
+        validators=[dates.validate_edtf],
+        help_text=_("EDTF: 1894, 1894-04-15, 1894~ (about), 1894? (uncertain)."),
+    )
+    death_date = models.CharField(
+        _("died"), max_length=60, blank=True, validators=[dates.validate_edtf]
+    )
+    birth_earliest = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    birth_latest = models.DateField(null=True, blank=True, editable=False)
+    death_earliest = models.DateField(null=True, blank=True, editable=False)
+    death_latest = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    biography = models.TextField(_("biography"), blank=True)
+    orcid = models.CharField(
+        _("ORCID iD"),
+        max_length=19,
+        blank=True,
+        validators=[identifiers.validate_orcid],
+        help_text=_("e.g. 0000-0002-1825-0097; a full https://orcid.org/ link is accepted."),
+    )
+    wikidata = models.CharField(
+        _("Wikidata item"),
+        max_length=20,
+        blank=True,
+        validators=[identifiers.validate_wikidata],
+        help_text=_("e.g. Q35314; a Wikidata link is accepted."),
+    )
+    viaf = models.CharField(
+        _("VIAF id"), max_length=30, blank=True, validators=[identifiers.validate_viaf]
+    )
+    import_batch = models.ForeignKey(
+        "archive.ImportBatch",
+        verbose_name=_("import batch"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        help_text=_("The import that created this person."),
+    )
+
+    slug_source_field = "display_name"
+
+    class Meta:
+        ordering = ["family_name", "given_names", "display_name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        default_permissions = ("add", "change", "delete", "view", "import", "export")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["orcid"], condition=~models.Q(orcid=""), name="person_unique_orcid"
+            ),
+            models.UniqueConstraint(
+                fields=["wikidata"], condition=~models.Q(wikidata=""), name="person_unique_wikidata"
+            ),
+            models.UniqueConstraint(
+                fields=["viaf"], condition=~models.Q(viaf=""), name="person_unique_viaf"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(birth_earliest__isnull=True)
+                | models.Q(death_latest__isnull=True)
+                | models.Q(birth_earliest__lte=models.F("death_latest")),
+                name="person_born_before_died",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:person_detail", kwargs={"slug": self.slug})
+
+    @property
+    def life_dates(self) -> str:
+        if not (self.birth_date or self.death_date):
+            return ""
+        born = dates.in_words(self.birth_date) if self.birth_date else "?"
+        died = dates.in_words(self.death_date) if self.death_date else ""
+        return f"{born}–{died}"
+
+    def clean(self) -> None:
+        self.display_name = unicodedata.normalize("NFC", self.display_name.strip())
+        self.family_name = unicodedata.normalize("NFC", self.family_name.strip())
+        self.given_names = unicodedata.normalize("NFC", self.given_names.strip())
+        self.orcid = identifiers.normalize_orcid(self.orcid)
+        self.wikidata = identifiers.normalize_wikidata(self.wikidata)
+        self.viaf = identifiers.normalize_viaf(self.viaf)
+        errors = {}
+        for field in ("birth_date", "death_date"):
+            try:
+                dates.validate_edtf(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if not errors:
+            born, died = dates.bounds(self.birth_date), dates.bounds(self.death_date)
+            if born.earliest and died.latest and born.earliest > died.latest:
+                errors["death_date"] = [_("The person cannot die before being born.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        born, died = dates.bounds(self.birth_date), dates.bounds(self.death_date)
+        self.birth_earliest, self.birth_latest = born.earliest, born.latest
+        self.death_earliest, self.death_latest = died.earliest, died.latest
+        if not self.family_name and not self.given_names:
+            self.family_name = self.display_name
+        super().save(*args, **kwargs)
+
+
+class PersonName(models.Model):
+    """Another form of a person's name, in any script or romanisation."""
+
+    class Kind(models.TextChoices):
+        VARIANT = "variant", _("Variant")
+        NATIVE = "native", _("Name in the original script")
+        ROMANISATION = "romanisation", _("Romanisation")
+        AS_PRINTED = "as_printed", _("As printed in a publication")
+        FORMER = "former", _("Former display name (merged)")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(_("name"), max_length=300, db_index=True)
+    language = models.CharField(
+        _("language"), max_length=15, blank=True, help_text=_("e.g. zh, ru, zh-Latn-pinyin.")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VARIANT)
+
+    class Meta:
+        ordering = ["person", "kind", "name"]
+        verbose_name = _("name variant")
+        verbose_name_plural = _("name variants")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "name"], name="personname_unique_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = unicodedata.normalize("NFC", self.name.strip())

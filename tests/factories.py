@@ -1,0 +1,56 @@
+"""Small builders for test records; every argument has a sensible default."""
+
+from itertools import count
+
+from archive.models import (
+    Authorship,
+    Event,
+    EventParticipation,
+    Journal,
+    Person,
+    PersonName,
+    Publication,
+    PublicationEvent,
+    PublicationSubject,
+    Status,
+)
+
+_sequence = count(1)
+
+
+def make_journal(**fields) -> Journal:
+    fields.setdefault("name", f"Journal {next(_sequence)}")
+    fields.setdefault("status", Status.PUBLISHED)
+    return Journal.objects.create(**fields)
+
+
+def make_person(display_name: str | None = None, *, variants=(), **fields) -> Person:
+    fields.setdefault("status", Status.PUBLISHED)
+    person = Person.objects.create(display_name=display_name or f"Person {next(_sequence)}", **fields)
+    for variant in variants:
+        PersonName.objects.create(person=person, name=variant)
+    return person
+
+
+def make_event(title: str | None = None, **fields) -> Event:
+    fields.setdefault("status", Status.PUBLISHED)
+    return Event.objects.create(title=title or f"Event {next(_sequence)}", **fields)
+
+
+def make_publication(title: str | None = None, *, authors=(), about=(), events=(), **fields):
+    fields.setdefault("status", Status.PUBLISHED)
+    fields.setdefault("publication_date", "2022-06-21")
+    publication = Publication.objects.create(
+        title=title or f"Publication {next(_sequence)}", **fields
+    )
+    for position, person in enumerate(authors, start=1):
+        Authorship.objects.create(publication=publication, person=person, position=position)
+    for person in about:
+        PublicationSubject.objects.create(publication=publication, person=person)
+    for event in events:
+        PublicationEvent.objects.create(publication=publication, event=event)
+    return publication
+
+
+def add_participant(event: Event, person: Person, role: str = "") -> EventParticipation:
+    return EventParticipation.objects.create(event=event, person=person, role=role)
