@@ -41,7 +41,9 @@ def normalize_issn(value: str | None) -> str:
 def validate_issn(value: str) -> None:
     if value and not idutils.is_issn(value):
         raise ValidationError(
-            _("“%(value)s” is not a valid ISSN (eight characters such as 1468-2745, check digit last)."),
+            _(
+                "“%(value)s” is not a valid ISSN (eight characters such as 1468-2745, check digit last)."
+            ),
             code="invalid_issn",
             params={"value": value},
         )
@@ -53,7 +55,7 @@ def normalize_orcid(value: str | None) -> str:
         return ""
     try:
         return idutils.normalize_orcid(text)
-    except Exception:  # noqa: BLE001 - idutils raises bare exceptions on junk; validation reports it
+    except Exception:
         return text
 
 

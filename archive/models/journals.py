@@ -84,7 +84,9 @@ class JournalName(models.Model):
 
     journal = models.ForeignKey(Journal, on_delete=models.CASCADE, related_name="other_names")
     name = models.CharField(_("name"), max_length=300, db_index=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ALTERNATIVE)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.ALTERNATIVE
+    )
     language = models.CharField(_("language"), max_length=15, blank=True)
 
     class Meta:
@@ -92,7 +94,9 @@ class JournalName(models.Model):
         verbose_name = _("other journal name")
         verbose_name_plural = _("other journal names")
         constraints = [
-            models.UniqueConstraint(fields=["journal", "name"], name="journalname_unique_per_journal")
+            models.UniqueConstraint(
+                fields=["journal", "name"], name="journalname_unique_per_journal"
+            )
         ]
 
     def __str__(self) -> str:

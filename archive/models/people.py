@@ -1,13 +1,11 @@
 """People: authors of publications and the historical figures they write about."""
 
-import unicodedata
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from archive import dates, identifiers
+from archive import dates, identifiers, names
 from archive.models.base import Record
 
 
@@ -20,6 +18,7 @@ class Person(Record):
         db_index=True,
         help_text=_("The name as the archive shows it, e.g. Nikita Khrushchev."),
     )
+    name_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
     family_name = models.CharField(
         _("family name"), max_length=200, blank=True, help_text=_("Used for sorting, e.g. Mao.")
     )
@@ -106,9 +105,9 @@ class Person(Record):
         return f"{born}–{died}"
 
     def clean(self) -> None:
-        self.display_name = unicodedata.normalize("NFC", self.display_name.strip())
-        self.family_name = unicodedata.normalize("NFC", self.family_name.strip())
-        self.given_names = unicodedata.normalize("NFC", self.given_names.strip())
+        self.display_name = names.normalize(self.display_name)
+        self.family_name = names.normalize(self.family_name)
+        self.given_names = names.normalize(self.given_names)
         self.orcid = identifiers.normalize_orcid(self.orcid)
         self.wikidata = identifiers.normalize_wikidata(self.wikidata)
         self.viaf = identifiers.normalize_viaf(self.viaf)
@@ -129,8 +128,10 @@ class Person(Record):
         born, died = dates.bounds(self.birth_date), dates.bounds(self.death_date)
         self.birth_earliest, self.birth_latest = born.earliest, born.latest
         self.death_earliest, self.death_latest = died.earliest, died.latest
+        self.display_name = names.normalize(self.display_name)
+        self.name_key = names.match_key(self.display_name)
         if not self.family_name and not self.given_names:
-            self.family_name = self.display_name
+            self.family_name, self.given_names = names.split(self.display_name)
         super().save(*args, **kwargs)
 
 
@@ -146,6 +147,7 @@ class PersonName(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
     name = models.CharField(_("name"), max_length=300, db_index=True)
+    name_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
     language = models.CharField(
         _("language"), max_length=15, blank=True, help_text=_("e.g. zh, ru, zh-Latn-pinyin.")
     )
@@ -162,5 +164,10 @@ class PersonName(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.name = names.normalize(self.name)
+        self.name_key = names.match_key(self.name)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
-        self.name = unicodedata.normalize("NFC", self.name.strip())
+        self.name = names.normalize(self.name)

@@ -74,7 +74,9 @@ class Publication(Record):
         max_length=255,
         blank=True,
         validators=[identifiers.validate_doi],
-        help_text=_("Stored in lower case without https://doi.org/, e.g. 10.1080/14682745.2022.2050698."),
+        help_text=_(
+            "Stored in lower case without https://doi.org/, e.g. 10.1080/14682745.2022.2050698."
+        ),
     )
     url = models.URLField(_("URL"), max_length=1000, blank=True)
     journal = models.ForeignKey(
@@ -114,11 +116,12 @@ class Publication(Record):
     is_open_access = models.BooleanField(_("open access"), null=True, blank=True)
     pdf_url = models.URLField(_("open access PDF"), max_length=1000, blank=True)
     citation_count = models.PositiveIntegerField(_("citations"), null=True, blank=True)
-    citation_count_date = models.DateField(
-        _("citations counted on"), null=True, blank=True
-    )
+    citation_count_date = models.DateField(_("citations counted on"), null=True, blank=True)
     keywords = models.ManyToManyField(
-        Keyword, verbose_name=_("fields of study and keywords"), blank=True, related_name="publications"
+        Keyword,
+        verbose_name=_("fields of study and keywords"),
+        blank=True,
+        related_name="publications",
     )
     authors = models.ManyToManyField(
         "archive.Person", through="Authorship", related_name="works", blank=True
@@ -211,7 +214,9 @@ class Publication(Record):
 class PublicationTitle(models.Model):
     """The publication's title in another language, such as an aggregator's translation."""
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="translated_titles")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="translated_titles"
+    )
     language = models.CharField(_("language"), max_length=15)
     title = models.TextField(_("title"))
     is_machine_translation = models.BooleanField(
@@ -266,7 +271,9 @@ class Authorship(models.Model):
         EDITOR = "editor", _("Editor")
         TRANSLATOR = "translator", _("Translator")
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="authorships")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="authorships"
+    )
     person = models.ForeignKey(
         "archive.Person", on_delete=models.PROTECT, related_name="authorships"
     )
@@ -302,7 +309,9 @@ class PublicationSubject(models.Model):
     """A person a publication is about."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="subjects")
-    person = models.ForeignKey("archive.Person", on_delete=models.CASCADE, related_name="written_about_in")
+    person = models.ForeignKey(
+        "archive.Person", on_delete=models.CASCADE, related_name="written_about_in"
+    )
     pages = models.CharField(_("pages"), max_length=100, blank=True, help_text=_("e.g. 440–445."))
 
     class Meta:
@@ -310,7 +319,9 @@ class PublicationSubject(models.Model):
         verbose_name = _("person written about")
         verbose_name_plural = _("people written about")
         constraints = [
-            models.UniqueConstraint(fields=["publication", "person"], name="publicationsubject_unique")
+            models.UniqueConstraint(
+                fields=["publication", "person"], name="publicationsubject_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -320,8 +331,12 @@ class PublicationSubject(models.Model):
 class PublicationEvent(models.Model):
     """An event a publication discusses, optionally where."""
 
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="event_links")
-    event = models.ForeignKey("archive.Event", on_delete=models.CASCADE, related_name="publication_links")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="event_links"
+    )
+    event = models.ForeignKey(
+        "archive.Event", on_delete=models.CASCADE, related_name="publication_links"
+    )
     pages = models.CharField(_("pages"), max_length=100, blank=True, help_text=_("e.g. 437–440."))
 
     class Meta:

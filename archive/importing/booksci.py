@@ -1,0 +1,219 @@
+"""BookSci (booksci.cn) records: the aggregator's wrapping of Semantic Scholar and PubMed records.
+
+Quirks handled, as seen on the site: the outer `title` is a Chinese machine translation when
+`resultStr` (the English original, itself a JSON string) is present; `volume` "22 1" is volume and
+issue; `pages` "0" means unknown; numbers arrive as strings; `""`, null and a missing key all mean
+"not given"; `RegionNum` 0 means unranked; authors are separated by ", " or by ";".
+"""
+
+import json
+import re
+from collections.abc import Iterator
+
+from archive.identifiers import normalize_doi
+from archive.importing import canonical
+from archive.importing.cleaning import clean_abstract, clean_text, clean_title
+
+PLATFORM = "BookSci"
+METRIC_SOURCE = "BookSci (booksci.cn)"
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_PAGES = re.compile(r"^\s*([^\s–—-]+)\s*(?:[-–—]+\s*([^\s]+))?\s*$")
+_TYPES = {
+    "journal article": "journal-article",
+    "journalarticle": "journal-article",
+    "review": "review",
+    "book": "book",
+    "booksection": "book-chapter",
+    "book chapter": "book-chapter",
+    "conference": "conference-paper",
+    "conference paper": "conference-paper",
+    "dataset": "dataset",
+}
+
+
+class FormatError(ValueError):
+    """The file as a whole cannot be read as this format."""
+
+
+def _given(value) -> str:
+    """'' for null, '' and whitespace; the text otherwise."""
+    if value is None:
+        return ""
+    return clean_text(value)
+
+
+def parse_records(data: bytes | str) -> Iterator[tuple[int, dict]]:
+    """Yield (record number, record) from a JSON object, a JSON array or JSON Lines."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    stripped = text.strip()
+    if not stripped:
+        raise FormatError("The file is empty.")
+    try:
+        document = json.loads(stripped)
+    except json.JSONDecodeError:
+        document = None
+        lines = [line for line in stripped.splitlines() if line.strip()]
+        records = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise FormatError(
+                    f"Line {number} is not valid JSON ({error.msg} at column {error.colno})."
+                ) from error
+        document = records
+    if isinstance(document, dict):
+        document = [document]
+    if not isinstance(document, list):
+        raise FormatError("Expected a JSON object, an array of objects or JSON Lines.")
+    for number, record in enumerate(document, start=1):
+        if record is None:
+            continue
+        if not isinstance(record, dict):
+            raise FormatError(f"Record {number} is not a JSON object.")
+        yield number, record
+
+
+def split_authors(value: str) -> list[str]:
+    text = _given(value)
+    if not text:
+        return []
+    separator = ";" if ";" in text else ","
+    return [name.strip() for name in text.split(separator) if name.strip()]
+
+
+def split_volume(value: str) -> tuple[str, str]:
+    parts = _given(value).split()
+    if len(parts) >= 2:
+        return parts[0], " ".join(parts[1:])
+    return (parts[0] if parts else ""), ""
+
+
+def split_pages(value: str) -> tuple[str, str]:
+    text = _given(value)
+    if text in ("", "0"):
+        return "", ""
+    match = _PAGES.match(text)
+    if not match:
+        return text, ""
+    return match.group(1), match.group(2) or ""
+
+
+def _number(value) -> str:
+    text = _given(value)
+    try:
+        return str(int(float(text))) if text else ""
+    except ValueError:
+        return text
+
+
+def _metrics(record: dict) -> list[dict]:
+    metrics = []
+    impact = _given(record.get("PeriodicalIF"))
+    quartile = _given(record.get("JCR")).upper()
+    if impact or quartile:
+        metric = {"system": "jcr", "source": METRIC_SOURCE}
+        if impact and float(impact) > 0:
+            metric["impact_factor"] = impact
+        if quartile:
+            metric["quartile"] = quartile
+        if _given(record.get("JCRName")):
+            metric["category"] = _given(record.get("JCRName"))
+        if len(metric) > 2:
+            metrics.append(metric)
+    zone = _number(record.get("RegionNum"))
+    if zone and zone != "0":
+        metric = {"system": "cas", "zone": zone, "source": METRIC_SOURCE}
+        if _given(record.get("RegionCategory")):
+            metric["category"] = _given(record.get("RegionCategory"))
+        metrics.append(metric)
+    return metrics
+
+
+def to_row(record: dict) -> dict:
+    """One BookSci record as a canonical publication row."""
+    original = record
+    inner_text = record.get("resultStr")
+    if isinstance(inner_text, str) and inner_text.strip():
+        try:
+            original = json.loads(inner_text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"resultStr is not valid JSON ({error.msg}).") from error
+    elif isinstance(inner_text, dict):
+        original = inner_text
+
+    title = clean_title(original.get("title"))
+    language = "zh" if _HAN.search(title) and original is record else "en"
+    translations = []
+    outer_title = clean_title(record.get("title"))
+    if original is not record and outer_title and outer_title != title:
+        translations.append({"language": "zh", "title": outer_title, "machine_translation": True})
+    if _given(record.get("TitleCN")) and not translations:
+        translations.append(
+            {"language": "zh", "title": clean_title(record["TitleCN"]), "machine_translation": True}
+        )
+
+    abstract = clean_abstract(original.get("abstract"))
+    abstract_translations = []
+    outer_abstract = clean_abstract(record.get("abstract"))
+    chinese_abstract = clean_abstract(record.get("AbstractTextCN")) or (
+        outer_abstract if outer_abstract != abstract and _HAN.search(outer_abstract) else ""
+    )
+    if chinese_abstract:
+        abstract_translations.append(
+            {"language": "zh", "text": chinese_abstract, "machine_translation": True}
+        )
+
+    journal = original.get("journal") or record.get("journal") or {}
+    if not isinstance(journal, dict):
+        journal = {"name": journal}
+    volume, issue = split_volume(journal.get("volume"))
+    first_page, last_page = split_pages(journal.get("pages"))
+    doi = normalize_doi(_given(record.get("doi")) or _given(record.get("DOIUrl")))
+    url = _given(record.get("url"))
+    listed = _given(record.get("ListUrlMain"))
+    if not url and listed and normalize_doi(listed) != doi:
+        url = listed
+    periodical_id = _number(record.get("PeriodicalId"))
+    fields = record.get("fieldsOfStudy") or []
+    if isinstance(fields, str):
+        fields = [part for part in re.split(r"[;,]", fields)]
+    pdf = record.get("openAccessPdf")
+    if isinstance(pdf, dict):
+        pdf = pdf.get("url")
+    open_access = record.get("isOpenAccess")
+    publication_type = _given(record.get("publicationTypes"))
+    if isinstance(record.get("publicationTypes"), list):
+        publication_type = _given((record["publicationTypes"] or [""])[0])
+
+    return {
+        "doi": doi,
+        "title": title,
+        "language": language,
+        "title_translations": canonical.dump_json(translations),
+        "abstract": abstract,
+        "abstract_translations": canonical.dump_json(abstract_translations),
+        "authors": canonical.join_list(split_authors(record.get("authors"))),
+        "publication_type": _TYPES.get(
+            publication_type.lower(), "other" if publication_type else ""
+        ),
+        "publication_date": _given(record.get("publicationDate")),
+        "journal": _given(journal.get("name")) or _given(record.get("PeriodicalName")),
+        "journal_issn_print": "",
+        "journal_issn_electronic": "",
+        "journal_ids": f"booksci:{periodical_id}" if periodical_id and periodical_id != "0" else "",
+        "journal_metrics": canonical.dump_json(_metrics(record)),
+        "volume": volume,
+        "issue": issue,
+        "first_page": first_page,
+        "last_page": last_page,
+        "url": url,
+        "is_open_access": "" if open_access in (None, "") else str(bool(open_access)).lower(),
+        "pdf_url": _given(pdf),
+        "citation_count": _number(record.get("citationCount")),
+        "citation_count_date": "",
+        "keywords": canonical.join_list(_given(field) for field in fields),
+        "source_platform": PLATFORM,
+        "source_id": _given(record.get("paperid")),
+        "raw_record": canonical.dump_json(record),
+    }

@@ -1,0 +1,67 @@
+"""Turning the markup that sources send into the small, safe HTML the archive stores.
+
+Titles keep inline emphasis (taxon and ship names are italicised), abstracts also keep
+paragraphs; everything else is dropped by an allow-list (nh3). JATS and TeX become readable text.
+"""
+
+import re
+import unicodedata
+
+import nh3
+
+TITLE_TAGS = {"i", "em", "b", "strong", "sub", "sup", "sc"}
+ABSTRACT_TAGS = TITLE_TAGS | {"p", "br"}
+
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|sec|jats:p|jats:sec|jats:title|title)>", re.I)
+_HEADING = re.compile(r"<(h[1-6]|jats:title|title)\b[^>]*>(.*?)</\1>", re.I | re.S)
+_JATS_TAG = re.compile(r"<(/?)jats:(italic|bold|sub|sup|sc|p)\b[^>]*>", re.I)
+_TEX_MATH = re.compile(r"<tex-math\b[^>]*>(.*?)</tex-math>", re.I | re.S)
+_TEX_DELIMITERS = re.compile(r"^\s*(?:\$\$?|\\\(|\\\[)|(?:\$\$?|\\\)|\\\])\s*$")
+_ABSTRACT_HEADING = re.compile(r"^\s*<p><b>\s*(?:abstract|summary)\s*[:.]?\s*</b></p>\s*", re.I)
+_ABSTRACT_LABEL = re.compile(r"^\s*(?:<p>\s*)?(?:abstract|summary)\b\s*[:.\-–—]?\s*", re.I)
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_JATS_NAMES = {"italic": "i", "bold": "b", "sub": "sub", "sup": "sup", "sc": "sc", "p": "p"}
+
+
+def _tex_to_text(match: re.Match) -> str:
+    tex = _TEX_DELIMITERS.sub("", match.group(1))
+    return tex.replace("\\,", " ").replace("\\ ", " ").strip()
+
+
+def _common(value: str) -> str:
+    text = unicodedata.normalize("NFC", value or "")
+    text = _TEX_MATH.sub(_tex_to_text, text)
+    text = _JATS_TAG.sub(lambda m: f"<{m.group(1)}{_JATS_NAMES[m.group(2).lower()]}>", text)
+    return text
+
+
+def clean_title(value: str | None) -> str:
+    """A title as safe inline HTML on one line."""
+    text = _common(value or "")
+    text = nh3.clean(text, tags=TITLE_TAGS, attributes={})
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def clean_abstract(value: str | None) -> str:
+    """An abstract as safe HTML, without a leading "Abstract" label."""
+    text = _common(value or "")
+    text = _HEADING.sub(lambda m: f"<p><b>{m.group(2).strip()}</b></p>", text)
+    text = _BLOCK_END.sub(lambda m: m.group(0) + " ", text)
+    text = nh3.clean(text, tags=ABSTRACT_TAGS, attributes={})
+    text = _SPACES.sub(" ", text).strip()
+    text = re.sub(r"\s*\n\s*", "\n", text)
+    text = _ABSTRACT_HEADING.sub("", text)
+    text = _ABSTRACT_LABEL.sub(
+        lambda m: "<p>" if m.group(0).lstrip().startswith("<p>") else "", text
+    )
+    text = text.replace("<p></p>", "").strip()
+    return text
+
+
+def clean_text(value) -> str:
+    """A plain single-line value: NFC, no control characters, spaces collapsed."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
