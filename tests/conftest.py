@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 
 def pytest_report_header(config):
     """Name the database backend when the run is pointed at PostgreSQL."""
@@ -10,3 +12,17 @@ def pytest_report_header(config):
     from django.db import connection
 
     return f"database: {connection.vendor} {connection.settings_dict['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def import_storage(settings, tmp_path):
+    """Uploaded import files go to a folder of the test's own, never to var/."""
+    folder = tmp_path / "imports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "import_export": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    return folder

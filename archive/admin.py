@@ -1,0 +1,501 @@
+"""Curation: every record editable, linked by autocomplete, searchable in every script."""
+
+import hashlib
+import json
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from archive.importing.formats import PUBLICATION_FORMATS, ImportFileError
+from archive.importing.resources import PublicationResource
+from archive.models import (
+    Authorship,
+    Event,
+    EventParticipation,
+    EventTitle,
+    ImportBatch,
+    Journal,
+    JournalIdentifier,
+    JournalMetric,
+    JournalName,
+    Keyword,
+    Person,
+    PersonName,
+    Publication,
+    PublicationAbstract,
+    PublicationEvent,
+    PublicationSubject,
+    PublicationTitle,
+    Status,
+)
+from archive.services import records_set_status
+
+admin.site.site_header = _("Archive curation")
+admin.site.site_title = _("Archive curation")
+admin.site.index_title = _("Records")
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+@admin.action(description=_("Publish the selected records"), permissions=["change"])
+def publish(modeladmin, request, queryset):
+    changed = records_set_status(queryset=queryset, status=Status.PUBLISHED)
+    modeladmin.message_user(
+        request,
+        ngettext("%d record published.", "%d records published.", changed) % changed,
+        messages.SUCCESS,
+    )
+
+
+@admin.action(
+    description=_("Unpublish the selected records (make them drafts)"), permissions=["change"]
+)
+def unpublish(modeladmin, request, queryset):
+    changed = records_set_status(queryset=queryset, status=Status.DRAFT)
+    modeladmin.message_user(
+        request,
+        ngettext("%d record made a draft.", "%d records made drafts.", changed) % changed,
+        messages.SUCCESS,
+    )
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """What the four public kinds of record share in the admin."""
+
+    actions = [publish, unpublish]
+    list_per_page = 50
+    save_on_top = True
+    show_facets = admin.ShowFacets.ALLOW
+
+    @admin.display(description=_("public page"))
+    def public_link(self, obj):
+        if not obj.pk or obj.status != Status.PUBLISHED:
+            return _("not public (draft)")
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
+
+
+def pretty_json(value) -> str:
+    if value in (None, ""):
+        return "—"
+    return format_html(
+        '<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>',
+        json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True),
+    )
+
+
+# --- publications ---------------------------------------------------------------------------
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    extra = 0
+    autocomplete_fields = ["person"]
+    fields = ["position", "person", "name_as_printed", "role"]
+    ordering = ["role", "position"]
+    verbose_name = _("author or editor")
+    verbose_name_plural = _("authors and editors, in order")
+
+
+class PublicationTitleInline(admin.TabularInline):
+    model = PublicationTitle
+    extra = 0
+    fields = ["language", "title", "is_machine_translation"]
+
+
+class PublicationAbstractInline(admin.StackedInline):
+    model = PublicationAbstract
+    extra = 0
+    fields = ["language", "text", "is_machine_translation"]
+
+
+class PublicationSubjectInline(admin.TabularInline):
+    model = PublicationSubject
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+class PublicationEventInline(admin.TabularInline):
+    model = PublicationEvent
+    extra = 0
+    autocomplete_fields = ["event"]
+
+
+class PublicationImportForm(ImportForm):
+    new_records = forms.ChoiceField(
+        label=_("New records become"),
+        choices=[(Status.PUBLISHED, _("Published")), (Status.DRAFT, _("Drafts"))],
+        initial=Status.PUBLISHED,
+        help_text=_("Records already in the archive keep their status."),
+    )
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.ARCHIVE_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s bytes; the largest accepted is %(limit)s bytes.")
+                % {"size": f"{upload.size:,}", "limit": f"{settings.ARCHIVE_IMPORT_MAX_BYTES:,}"}
+            )
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        self.checksum = digest.hexdigest()
+        return upload
+
+
+class PublicationConfirmImportForm(ConfirmImportForm):
+    new_records = forms.ChoiceField(
+        choices=[(Status.PUBLISHED, Status.PUBLISHED), (Status.DRAFT, Status.DRAFT)],
+        widget=forms.HiddenInput(),
+    )
+    checksum = forms.CharField(widget=forms.HiddenInput(), required=False)
+
+
+@admin.register(Publication)
+class PublicationAdmin(ImportMixin, RecordAdmin):
+    resource_classes = [PublicationResource]
+    import_formats = PUBLICATION_FORMATS
+    import_form_class = PublicationImportForm
+    confirm_form_class = PublicationConfirmImportForm
+
+    list_display = ["title_short", "authors_list", "journal", "year", "publication_type", "status"]
+    list_display_links = ["title_short"]
+    list_filter = ["status", "publication_type", "language", "is_open_access", "year", "journal"]
+    list_select_related = ["journal"]
+    search_fields = [
+        "title",
+        "translated_titles__title",
+        "doi",
+        "authorships__name_as_printed",
+        "authorships__person__display_name",
+        "authorships__person__names__name",
+        "journal__name",
+    ]
+    autocomplete_fields = ["journal", "keywords"]
+    inlines = [
+        AuthorshipInline,
+        PublicationTitleInline,
+        PublicationAbstractInline,
+        PublicationSubjectInline,
+        PublicationEventInline,
+    ]
+    readonly_fields = [
+        "slug_display",
+        "public_link",
+        "source_platform",
+        "source_id",
+        "import_batch",
+        "imported_at",
+        "raw_record_pretty",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "language", "publication_type", "status", "public_link"]}),
+        (
+            _("Where it appeared"),
+            {
+                "fields": [
+                    "journal",
+                    ("volume", "issue"),
+                    ("first_page", "last_page"),
+                    "publication_date",
+                ]
+            },
+        ),
+        (_("Identifiers and links"), {"fields": ["doi", "url", ("is_open_access", "pdf_url")]}),
+        (
+            _("Content"),
+            {"fields": ["abstract", "keywords", ("citation_count", "citation_count_date")]},
+        ),
+        (
+            _("Provenance"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "slug_display",
+                    ("source_platform", "source_id"),
+                    ("import_batch", "imported_at"),
+                    "raw_record_pretty",
+                    ("created_at", "updated_at"),
+                ],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("authorships")
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_short(self, obj):
+        text = obj.plain_title
+        return text if len(text) <= 90 else f"{text[:89]}…"
+
+    @admin.display(description=_("authors"))
+    def authors_list(self, obj):
+        return "; ".join(a.name_as_printed for a in obj.authorships.all())
+
+    @admin.display(description=_("slug"))
+    def slug_display(self, obj):
+        return obj.slug
+
+    @admin.display(description=_("record as received"))
+    def raw_record_pretty(self, obj):
+        return pretty_json(obj.raw_record)
+
+    # The import form's extra choices travel to the resource, through the confirm step.
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        data = getattr(form, "cleaned_data", None) or {}
+        format_index = data.get("format")
+        format_name = ""
+        if format_index not in (None, ""):
+            format_name = self.get_import_formats()[int(format_index)].name
+        return {
+            "publish": data.get("new_records", Status.PUBLISHED) == Status.PUBLISHED,
+            "format_name": format_name,
+            "checksum": data.get("checksum") or getattr(form, "checksum", ""),
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["new_records"] = import_form.cleaned_data["new_records"]
+            initial["checksum"] = getattr(import_form, "checksum", "")
+        return initial
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        if isinstance(error, ImportFileError):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
+
+
+@admin.register(Keyword)
+class KeywordAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "publication_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(publication_total=Count("publications"))
+
+    @admin.display(description=_("publications"), ordering="publication_total")
+    def publication_count(self, obj):
+        return obj.publication_total
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class PersonNameInline(admin.TabularInline):
+    model = PersonName
+    extra = 1
+    fields = ["name", "language", "kind"]
+
+
+class AuthorshipOfPersonInline(admin.TabularInline):
+    model = Authorship
+    extra = 0
+    autocomplete_fields = ["publication"]
+    fields = ["publication", "name_as_printed", "position", "role"]
+    verbose_name_plural = _("works written")
+
+
+class ParticipationOfPersonInline(admin.TabularInline):
+    model = EventParticipation
+    extra = 0
+    autocomplete_fields = ["event"]
+    fields = ["event", "role"]
+    verbose_name_plural = _("events taken part in")
+
+
+@admin.register(Person)
+class PersonAdmin(RecordAdmin):
+    list_display = ["display_name", "life_dates", "orcid", "wikidata", "status"]
+    list_filter = ["status"]
+    search_fields = [
+        "display_name",
+        "family_name",
+        "given_names",
+        "names__name",
+        "orcid",
+        "wikidata",
+        "viaf",
+    ]
+    ordering = ["family_name", "given_names"]
+    inlines = [PersonNameInline, AuthorshipOfPersonInline, ParticipationOfPersonInline]
+    readonly_fields = ["public_link", "slug", "import_batch", "created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["display_name", ("family_name", "given_names"), "status", "public_link"]},
+        ),
+        (_("Life"), {"fields": [("birth_date", "death_date"), "biography"]}),
+        (_("Identifiers"), {"fields": ["orcid", "wikidata", "viaf"]}),
+        (
+            _("Provenance"),
+            {
+                "classes": ["collapse"],
+                "fields": ["slug", "import_batch", ("created_at", "updated_at")],
+            },
+        ),
+    ]
+
+    @admin.display(description=_("life dates"))
+    def life_dates(self, obj):
+        return obj.life_dates
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class EventTitleInline(admin.TabularInline):
+    model = EventTitle
+    extra = 0
+
+
+class EventParticipationInline(admin.TabularInline):
+    model = EventParticipation
+    extra = 0
+    autocomplete_fields = ["person"]
+    fields = ["position", "person", "role"]
+    ordering = ["position"]
+
+
+class EventPublicationInline(admin.TabularInline):
+    model = PublicationEvent
+    extra = 0
+    autocomplete_fields = ["publication"]
+    verbose_name_plural = _("publications that discuss it")
+
+
+@admin.register(Event)
+class EventAdmin(RecordAdmin):
+    list_display = ["title", "date_in_words", "place", "parent", "status"]
+    list_filter = ["status", "place"]
+    list_select_related = ["parent"]
+    search_fields = ["title", "translations__title", "place", "description"]
+    ordering = ["date_earliest", "title"]
+    autocomplete_fields = ["parent", "related"]
+    inlines = [EventTitleInline, EventParticipationInline, EventPublicationInline]
+    readonly_fields = [
+        "public_link",
+        "slug",
+        "date_earliest",
+        "date_latest",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "status", "public_link"]}),
+        (_("When and where"), {"fields": ["date", ("date_earliest", "date_latest"), "place"]}),
+        (_("Description"), {"fields": ["description"]}),
+        (_("Related events"), {"fields": ["parent", "related"]}),
+        (
+            _("Provenance"),
+            {"classes": ["collapse"], "fields": ["slug", ("created_at", "updated_at")]},
+        ),
+    ]
+
+    @admin.display(description=_("date"), ordering="date_earliest")
+    def date_in_words(self, obj):
+        return obj.date_in_words
+
+
+# --- journals -------------------------------------------------------------------------------
+
+
+class JournalNameInline(admin.TabularInline):
+    model = JournalName
+    extra = 0
+
+
+class JournalIdentifierInline(admin.TabularInline):
+    model = JournalIdentifier
+    extra = 0
+
+
+class JournalMetricInline(admin.TabularInline):
+    model = JournalMetric
+    extra = 0
+    fields = [
+        "system",
+        "year",
+        "recorded_on",
+        "impact_factor",
+        "quartile",
+        "zone",
+        "category",
+        "source",
+    ]
+    ordering = ["-recorded_on", "system"]
+
+
+@admin.register(Journal)
+class JournalAdmin(RecordAdmin):
+    list_display = [
+        "name",
+        "issn_print",
+        "issn_electronic",
+        "publisher",
+        "publication_count",
+        "status",
+    ]
+    list_filter = ["status", "metrics__system", "metrics__quartile", "metrics__zone"]
+    search_fields = ["name", "other_names__name", "issn_print", "issn_electronic", "publisher"]
+    inlines = [JournalNameInline, JournalIdentifierInline, JournalMetricInline]
+    readonly_fields = ["public_link", "slug", "import_batch", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "status", "public_link"]}),
+        (_("Identifiers"), {"fields": [("issn_print", "issn_electronic")]}),
+        (_("Publisher"), {"fields": ["publisher", "homepage"]}),
+        (
+            _("Provenance"),
+            {
+                "classes": ["collapse"],
+                "fields": ["slug", "import_batch", ("created_at", "updated_at")],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(publication_total=Count("publications"))
+
+    @admin.display(description=_("publications"), ordering="publication_total")
+    def publication_count(self, obj):
+        return obj.publication_total
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "file_name",
+        "format",
+        "created_by",
+        "new_count",
+        "updated_count",
+        "unchanged_count",
+        "status",
+    ]
+    list_filter = ["format", "status", "publish"]
+    search_fields = ["file_name", "checksum"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in ImportBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
