@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,7 @@ class RecordAdmin(admin.ModelAdmin):
     actions = [publish, unpublish]
     list_per_page = 50
     save_on_top = True
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_facets = admin.ShowFacets.ALLOW
 
     @admin.display(description=_("public page"))
