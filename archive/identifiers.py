@@ -5,12 +5,15 @@ hyphen (`1468-2745`), ORCID as 16 digits in four groups, Wikidata as `Q…`, VIA
 """
 
 import re
+from urllib.parse import quote
 
 import idutils
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 _DOI_PREFIXES = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_ORCID_RESOLVER = re.compile(r"^https?://(?:www\.)?orcid\.org/", re.IGNORECASE)
+_ORCID_DIGITS = re.compile(r"\d{15}[\dX]")
 
 
 def normalize_doi(value: str | None) -> str:
@@ -50,13 +53,14 @@ def validate_issn(value: str) -> None:
 
 
 def normalize_orcid(value: str | None) -> str:
+    """`https://orcid.org/0000000218250097` -> `0000-0002-1825-0097`; anything else as typed."""
     text = (value or "").strip()
-    if not text:
-        return ""
-    try:
-        return idutils.normalize_orcid(text)
-    except Exception:
+    compact = re.sub(r"[\s-]", "", _ORCID_RESOLVER.sub("", text)).upper()
+    if not _ORCID_DIGITS.fullmatch(compact):
+        # Left as typed (idutils would cut and hyphenate it: "Smith" -> "Smit-h--"), so the
+        # validation message shows what the curator wrote.
         return text
+    return "-".join(compact[start : start + 4] for start in range(0, 16, 4))
 
 
 def validate_orcid(value: str) -> None:
@@ -99,7 +103,8 @@ def validate_viaf(value: str) -> None:
 
 
 def doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
+    # DOI Handbook 2.5.2.4: characters such as "#", "?" and "%" must be percent-encoded in URLs.
+    return f"https://doi.org/{quote(doi, safe='/:;()._-')}" if doi else ""
 
 
 def orcid_url(orcid: str) -> str:

@@ -7,7 +7,11 @@ app_name = "archive"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("publications/", views.PublicationListView.as_view(), name="publication_list"),
-    path("publications/<slug:slug>/", views.PublicationDetailView.as_view(), name="publication_detail"),
+    path(
+        "publications/<slug:slug>/",
+        views.PublicationDetailView.as_view(),
+        name="publication_detail",
+    ),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("events/", views.EventListView.as_view(), name="event_list"),

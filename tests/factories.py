@@ -1,17 +1,22 @@
 """Small builders for test records; every argument has a sensible default."""
 
+import datetime
 from itertools import count
 
 from archive.models import (
     Authorship,
     Event,
     EventParticipation,
+    EventTitle,
     Journal,
+    JournalMetric,
+    JournalName,
     Person,
     PersonName,
     Publication,
     PublicationEvent,
     PublicationSubject,
+    PublicationTitle,
     Status,
 )
 
@@ -26,7 +31,9 @@ def make_journal(**fields) -> Journal:
 
 def make_person(display_name: str | None = None, *, variants=(), **fields) -> Person:
     fields.setdefault("status", Status.PUBLISHED)
-    person = Person.objects.create(display_name=display_name or f"Person {next(_sequence)}", **fields)
+    person = Person.objects.create(
+        display_name=display_name or f"Person {next(_sequence)}", **fields
+    )
     for variant in variants:
         PersonName.objects.create(person=person, name=variant)
     return person
@@ -54,3 +61,29 @@ def make_publication(title: str | None = None, *, authors=(), about=(), events=(
 
 def add_participant(event: Event, person: Person, role: str = "") -> EventParticipation:
     return EventParticipation.objects.create(event=event, person=person, role=role)
+
+
+def add_translated_title(
+    publication: Publication, title: str, *, language: str = "zh-Hans", machine: bool = False
+) -> PublicationTitle:
+    return PublicationTitle.objects.create(
+        publication=publication, title=title, language=language, is_machine_translation=machine
+    )
+
+
+def add_person_name(person: Person, name: str, *, language: str = "", **fields) -> PersonName:
+    return PersonName.objects.create(person=person, name=name, language=language, **fields)
+
+
+def add_event_title(event: Event, title: str, *, language: str = "zh") -> EventTitle:
+    return EventTitle.objects.create(event=event, title=title, language=language)
+
+
+def add_journal_name(journal: Journal, name: str, **fields) -> JournalName:
+    return JournalName.objects.create(journal=journal, name=name, **fields)
+
+
+def add_journal_metric(journal: Journal, **fields) -> JournalMetric:
+    fields.setdefault("system", JournalMetric.System.JCR)
+    fields.setdefault("recorded_on", datetime.date(2024, 6, 30))
+    return JournalMetric.objects.create(journal=journal, **fields)

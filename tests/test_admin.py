@@ -20,7 +20,7 @@ from archive.models import (
 )
 from archive.sample import SEED_FILE, sample_archive_load
 from archive.services import CURATORS_GROUP
-from tests.factories import make_event, make_journal, make_person, make_publication
+from tests.factories import make_event, make_person, make_publication
 
 ADMIN_MODELS = [
     "publication",

@@ -25,6 +25,7 @@ from archive.models import (
     PublicationAbstract,
     PublicationTitle,
 )
+from archive.models.journals import format_decimal
 
 RELATION_COLUMNS = [
     "title_translations",
@@ -356,7 +357,7 @@ class PublicationResource(resources.ModelResource):
                         "system": m.system,
                         "year": m.year,
                         "recorded_on": m.recorded_on.isoformat(),
-                        "impact_factor": str(m.impact_factor.normalize())
+                        "impact_factor": format_decimal(m.impact_factor)
                         if m.impact_factor is not None
                         else None,
                         "quartile": m.quartile,

@@ -63,7 +63,7 @@ class Event(Record):
     slug_source_field = "title"
 
     class Meta:
-        ordering = ["date_earliest", "title"]
+        ordering = [models.F("date_earliest").asc(nulls_last=True), "title", "id"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
         default_permissions = ("add", "change", "delete", "view", "import", "export")
@@ -106,11 +106,11 @@ class EventTitle(models.Model):
     """The event's title in another language."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(_("language"), max_length=15)
+    language = models.CharField(_("language"), max_length=35)
     title = models.CharField(_("title"), max_length=300)
 
     class Meta:
-        ordering = ["event", "language"]
+        ordering = ["event_id", "language"]
         verbose_name = _("translated event title")
         verbose_name_plural = _("translated event titles")
         constraints = [
@@ -134,7 +134,7 @@ class EventParticipation(models.Model):
     position = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
-        ordering = ["event", "position", "id"]
+        ordering = ["event_id", "position", "id"]
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         constraints = [

@@ -1,5 +1,7 @@
 """Journals, their other names and identifiers, and their rankings over time."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from archive import identifiers
 from archive.models.base import Record
+
+
+def format_decimal(value: Decimal) -> str:
+    """0.400 -> "0.4", 10.000 -> "10" (never "1E+1")."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Journal(Record):
@@ -41,7 +49,7 @@ class Journal(Record):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         verbose_name = _("journal")
         verbose_name_plural = _("journals")
         default_permissions = ("add", "change", "delete", "view", "import", "export")
@@ -87,10 +95,10 @@ class JournalName(models.Model):
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.ALTERNATIVE
     )
-    language = models.CharField(_("language"), max_length=15, blank=True)
+    language = models.CharField(_("language"), max_length=35, blank=True)
 
     class Meta:
-        ordering = ["journal", "kind", "name"]
+        ordering = ["journal_id", "kind", "name"]
         verbose_name = _("other journal name")
         verbose_name_plural = _("other journal names")
         constraints = [
@@ -185,7 +193,7 @@ class JournalMetric(models.Model):
     )
 
     class Meta:
-        ordering = ["journal", "system", "-recorded_on"]
+        ordering = ["journal_id", "system", "-recorded_on", "-id"]
         get_latest_by = "recorded_on"
         verbose_name = _("journal metric")
         verbose_name_plural = _("journal metrics")
@@ -203,7 +211,7 @@ class JournalMetric(models.Model):
     def __str__(self) -> str:
         parts = [self.get_system_display()]
         if self.impact_factor is not None:
-            parts.append(f"IF {self.impact_factor.normalize()}")
+            parts.append(f"IF {format_decimal(self.impact_factor)}")
         if self.quartile:
             parts.append(self.quartile)
         if self.zone:

@@ -68,7 +68,7 @@ class Person(Record):
     slug_source_field = "display_name"
 
     class Meta:
-        ordering = ["family_name", "given_names", "display_name"]
+        ordering = ["family_name", "given_names", "display_name", "id"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
         default_permissions = ("add", "change", "delete", "view", "import", "export")
@@ -104,13 +104,17 @@ class Person(Record):
         died = dates.in_words(self.death_date) if self.death_date else ""
         return f"{born}–{died}"
 
+    def clean_fields(self, exclude=None) -> None:
+        # Before the field checks, so a pasted https://orcid.org/… link is not refused as too long.
+        self.orcid = identifiers.normalize_orcid(self.orcid)
+        self.wikidata = identifiers.normalize_wikidata(self.wikidata)
+        self.viaf = identifiers.normalize_viaf(self.viaf)
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         self.display_name = names.normalize(self.display_name)
         self.family_name = names.normalize(self.family_name)
         self.given_names = names.normalize(self.given_names)
-        self.orcid = identifiers.normalize_orcid(self.orcid)
-        self.wikidata = identifiers.normalize_wikidata(self.wikidata)
-        self.viaf = identifiers.normalize_viaf(self.viaf)
         errors = {}
         for field in ("birth_date", "death_date"):
             try:
@@ -149,12 +153,12 @@ class PersonName(models.Model):
     name = models.CharField(_("name"), max_length=300, db_index=True)
     name_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
     language = models.CharField(
-        _("language"), max_length=15, blank=True, help_text=_("e.g. zh, ru, zh-Latn-pinyin.")
+        _("language"), max_length=35, blank=True, help_text=_("e.g. zh, ru, zh-Latn-pinyin.")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VARIANT)
 
     class Meta:
-        ordering = ["person", "kind", "name"]
+        ordering = ["person_id", "kind", "name"]
         verbose_name = _("name variant")
         verbose_name_plural = _("name variants")
         constraints = [

@@ -1,10 +1,12 @@
 """Publications, their authors, translations and the people and events they are about."""
 
+import html
 import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from archive import dates, identifiers
@@ -63,7 +65,7 @@ class Publication(Record):
     )
     language = models.CharField(
         _("language of the title"),
-        max_length=15,
+        max_length=35,
         choices=Language.choices,
         default=Language.ENGLISH,
         help_text=_("BCP 47 code of the original title and abstract, e.g. en, zh, ru."),
@@ -144,10 +146,10 @@ class Publication(Record):
 
     objects = PublicationQuerySet.as_manager()
 
-    slug_source_field = "title"
+    slug_source_field = "plain_title"
 
     class Meta:
-        ordering = ["-date_sort", "title"]
+        ordering = [models.F("date_sort").desc(nulls_last=True), "title", "id"]
         verbose_name = _("publication")
         verbose_name_plural = _("publications")
         default_permissions = ("add", "change", "delete", "view", "import", "export")
@@ -174,9 +176,7 @@ class Publication(Record):
 
     @property
     def plain_title(self) -> str:
-        from django.utils.html import strip_tags
-
-        return strip_tags(self.title)
+        return html.unescape(strip_tags(self.title))
 
     @property
     def date_precision(self) -> str | None:
@@ -217,7 +217,7 @@ class PublicationTitle(models.Model):
     publication = models.ForeignKey(
         Publication, on_delete=models.CASCADE, related_name="translated_titles"
     )
-    language = models.CharField(_("language"), max_length=15)
+    language = models.CharField(_("language"), max_length=35)
     title = models.TextField(_("title"))
     is_machine_translation = models.BooleanField(
         _("machine translation"),
@@ -226,7 +226,7 @@ class PublicationTitle(models.Model):
     )
 
     class Meta:
-        ordering = ["publication", "language"]
+        ordering = ["publication_id", "language"]
         verbose_name = _("translated title")
         verbose_name_plural = _("translated titles")
         constraints = [
@@ -245,12 +245,12 @@ class PublicationAbstract(models.Model):
     publication = models.ForeignKey(
         Publication, on_delete=models.CASCADE, related_name="translated_abstracts"
     )
-    language = models.CharField(_("language"), max_length=15)
+    language = models.CharField(_("language"), max_length=35)
     text = models.TextField(_("abstract"))
     is_machine_translation = models.BooleanField(_("machine translation"), default=False)
 
     class Meta:
-        ordering = ["publication", "language"]
+        ordering = ["publication_id", "language"]
         verbose_name = _("translated abstract")
         verbose_name_plural = _("translated abstracts")
         constraints = [
@@ -287,7 +287,7 @@ class Authorship(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AUTHOR)
 
     class Meta:
-        ordering = ["publication", "position"]
+        ordering = ["publication_id", "role", "position"]
         verbose_name = _("authorship")
         verbose_name_plural = _("authorships")
         constraints = [
@@ -315,7 +315,7 @@ class PublicationSubject(models.Model):
     pages = models.CharField(_("pages"), max_length=100, blank=True, help_text=_("e.g. 440–445."))
 
     class Meta:
-        ordering = ["publication", "person"]
+        ordering = ["publication_id", "person_id"]
         verbose_name = _("person written about")
         verbose_name_plural = _("people written about")
         constraints = [
@@ -340,7 +340,7 @@ class PublicationEvent(models.Model):
     pages = models.CharField(_("pages"), max_length=100, blank=True, help_text=_("e.g. 437–440."))
 
     class Meta:
-        ordering = ["publication", "event"]
+        ordering = ["publication_id", "event_id"]
         verbose_name = _("event discussed")
         verbose_name_plural = _("events discussed")
         constraints = [
