@@ -6,6 +6,7 @@ so that lists can be sorted and filtered by range.
 """
 
 import datetime
+import re
 import time
 from dataclasses import dataclass
 
@@ -20,6 +21,10 @@ MONTHS = [
 ]  # fmt: skip
 
 
+_CALENDAR_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-\d{2})?)?")
+_FULL_DAY = re.compile(r"(?<![\dX])(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
 class Precision:
     YEAR = "year"
     MONTH = "month"
@@ -32,8 +37,9 @@ class DateBounds:
     latest: datetime.date | None
 
 
-def _to_date(value: time.struct_time | None) -> datetime.date | None:
-    if value is None:
+def _to_date(value: time.struct_time | float | None) -> datetime.date | None:
+    # An open end (`1954-09/..`) comes back from edtf as an infinite float, not a struct_time.
+    if not isinstance(value, time.struct_time):
         return None
     try:
         return datetime.date(value.tm_year, value.tm_mon, value.tm_mday)
@@ -46,7 +52,11 @@ def parse(value: str):
     """Parse an EDTF string, raising ValidationError with a curator-friendly message."""
     text = (value or "").strip()
     try:
-        return parse_edtf(text)
+        parsed = parse_edtf(text)
+        # edtf accepts 29 February of any year; a day that never was must not pass.
+        for match in _FULL_DAY.finditer(text):
+            datetime.date(*(int(part) for part in match.groups()))
+        return parsed
     except (EDTFParseException, ValueError, TypeError) as error:
         raise ValidationError(
             _(
@@ -77,10 +87,11 @@ def bounds(value: str) -> DateBounds:
 
 def precision(value: str) -> str | None:
     """Precision of a plain calendar date (`2022`, `2022-06`, `2022-06-21`), else None."""
-    parts = (value or "").strip().split("-")
-    if not parts[0] or not parts[0].isdigit():
+    text = (value or "").strip()
+    # Months 01-12 only: EDTF reads 21-24 as seasons, and `~`, `?` or `/` make it no plain date.
+    if not _CALENDAR_DATE.fullmatch(text):
         return None
-    return {1: Precision.YEAR, 2: Precision.MONTH, 3: Precision.DAY}.get(len(parts))
+    return {0: Precision.YEAR, 1: Precision.MONTH, 2: Precision.DAY}[text.count("-")]
 
 
 def validate_calendar_date(value: str) -> None:

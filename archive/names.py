@@ -35,6 +35,9 @@ def split(name: str) -> tuple[str, str]:
     if _HAN.match(text) and " " not in text:
         return text[:1], text[1:]
     parsed = HumanName(text)
-    family = parsed.last or text
+    if not parsed.last:
+        # nameparser reads a lone word as a first name; "Sukarno" is sorted as a family name.
+        return text, ""
+    family = parsed.last
     given = " ".join(part for part in (parsed.first, parsed.middle) if part)
     return family, given

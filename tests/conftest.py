@@ -26,3 +26,17 @@ def import_storage(settings, tmp_path):
         },
     }
     return folder
+
+
+@pytest.fixture
+def count_rows():
+    """Call it for how many rows each archive table holds, to compare before and after."""
+    from django.apps import apps
+
+    def count() -> dict[str, int]:
+        return {
+            model._meta.db_table: model._default_manager.count()
+            for model in apps.get_app_config("archive").get_models(include_auto_created=True)
+        }
+
+    return count

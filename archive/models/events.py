@@ -73,6 +73,7 @@ class Event(Record):
                 | models.Q(date_latest__isnull=True)
                 | models.Q(date_earliest__lte=models.F("date_latest")),
                 name="event_starts_before_it_ends",
+                violation_error_message=_("The event ends before it starts."),
             ),
         ]
 
@@ -114,7 +115,11 @@ class EventTitle(models.Model):
         verbose_name = _("translated event title")
         verbose_name_plural = _("translated event titles")
         constraints = [
-            models.UniqueConstraint(fields=["event", "language"], name="eventtitle_unique_language")
+            models.UniqueConstraint(
+                fields=["event", "language"],
+                name="eventtitle_unique_language",
+                violation_error_message=_("This event already has a title in this language."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -139,7 +144,9 @@ class EventParticipation(models.Model):
         verbose_name_plural = _("participants")
         constraints = [
             models.UniqueConstraint(
-                fields=["event", "person", "role"], name="eventparticipation_unique_role"
+                fields=["event", "person", "role"],
+                name="eventparticipation_unique_role",
+                violation_error_message=_("This person is already listed in this role."),
             )
         ]
 

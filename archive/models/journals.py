@@ -58,11 +58,13 @@ class Journal(Record):
                 fields=["issn_print"],
                 condition=~models.Q(issn_print=""),
                 name="journal_unique_issn_print",
+                violation_error_message=_("Another journal already has this print ISSN."),
             ),
             models.UniqueConstraint(
                 fields=["issn_electronic"],
                 condition=~models.Q(issn_electronic=""),
                 name="journal_unique_issn_electronic",
+                violation_error_message=_("Another journal already has this electronic ISSN."),
             ),
         ]
 
@@ -103,7 +105,9 @@ class JournalName(models.Model):
         verbose_name_plural = _("other journal names")
         constraints = [
             models.UniqueConstraint(
-                fields=["journal", "name"], name="journalname_unique_per_journal"
+                fields=["journal", "name"],
+                name="journalname_unique_per_journal",
+                violation_error_message=_("This journal already has this name."),
             )
         ]
 
@@ -127,7 +131,11 @@ class JournalIdentifier(models.Model):
         verbose_name = _("journal identifier")
         verbose_name_plural = _("journal identifiers")
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "value"], name="journalidentifier_unique")
+            models.UniqueConstraint(
+                fields=["scheme", "value"],
+                name="journalidentifier_unique",
+                violation_error_message=_("Another journal already has this identifier."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -201,10 +209,14 @@ class JournalMetric(models.Model):
             models.CheckConstraint(
                 condition=models.Q(zone__isnull=True) | models.Q(zone__gte=1, zone__lte=4),
                 name="journalmetric_zone_1_to_4",
+                violation_error_message=_("A CAS zone is 1, 2, 3 or 4."),
             ),
             models.UniqueConstraint(
                 fields=["journal", "system", "category", "recorded_on"],
                 name="journalmetric_unique_per_day",
+                violation_error_message=_(
+                    "This journal already has a ranking of this system and category recorded that day."
+                ),
             ),
         ]
 

@@ -40,20 +40,20 @@ class Person(Record):
     biography = models.TextField(_("biography"), blank=True)
     orcid = models.CharField(
         _("ORCID iD"),
-        max_length=19,
+        max_length=100,
         blank=True,
         validators=[identifiers.validate_orcid],
         help_text=_("e.g. 0000-0002-1825-0097; a full https://orcid.org/ link is accepted."),
     )
     wikidata = models.CharField(
         _("Wikidata item"),
-        max_length=20,
+        max_length=100,
         blank=True,
         validators=[identifiers.validate_wikidata],
         help_text=_("e.g. Q35314; a Wikidata link is accepted."),
     )
     viaf = models.CharField(
-        _("VIAF id"), max_length=30, blank=True, validators=[identifiers.validate_viaf]
+        _("VIAF id"), max_length=100, blank=True, validators=[identifiers.validate_viaf]
     )
     import_batch = models.ForeignKey(
         "archive.ImportBatch",
@@ -74,19 +74,29 @@ class Person(Record):
         default_permissions = ("add", "change", "delete", "view", "import", "export")
         constraints = [
             models.UniqueConstraint(
-                fields=["orcid"], condition=~models.Q(orcid=""), name="person_unique_orcid"
+                fields=["orcid"],
+                condition=~models.Q(orcid=""),
+                name="person_unique_orcid",
+                violation_error_message=_("Another person already has this ORCID iD."),
             ),
             models.UniqueConstraint(
-                fields=["wikidata"], condition=~models.Q(wikidata=""), name="person_unique_wikidata"
+                fields=["wikidata"],
+                condition=~models.Q(wikidata=""),
+                name="person_unique_wikidata",
+                violation_error_message=_("Another person already has this Wikidata item."),
             ),
             models.UniqueConstraint(
-                fields=["viaf"], condition=~models.Q(viaf=""), name="person_unique_viaf"
+                fields=["viaf"],
+                condition=~models.Q(viaf=""),
+                name="person_unique_viaf",
+                violation_error_message=_("Another person already has this VIAF id."),
             ),
             models.CheckConstraint(
                 condition=models.Q(birth_earliest__isnull=True)
                 | models.Q(death_latest__isnull=True)
                 | models.Q(birth_earliest__lte=models.F("death_latest")),
                 name="person_born_before_died",
+                violation_error_message=_("The person cannot die before being born."),
             ),
         ]
 
@@ -162,7 +172,11 @@ class PersonName(models.Model):
         verbose_name = _("name variant")
         verbose_name_plural = _("name variants")
         constraints = [
-            models.UniqueConstraint(fields=["person", "name"], name="personname_unique_per_person")
+            models.UniqueConstraint(
+                fields=["person", "name"],
+                name="personname_unique_per_person",
+                violation_error_message=_("This person already has this name variant."),
+            )
         ]
 
     def __str__(self) -> str:

@@ -155,16 +155,23 @@ class Publication(Record):
         default_permissions = ("add", "change", "delete", "view", "import", "export")
         constraints = [
             models.UniqueConstraint(
-                fields=["doi"], condition=~models.Q(doi=""), name="publication_unique_doi"
+                fields=["doi"],
+                condition=~models.Q(doi=""),
+                name="publication_unique_doi",
+                violation_error_message=_("Another publication already has this DOI."),
             ),
             models.UniqueConstraint(
                 fields=["source_platform", "source_id"],
                 condition=~models.Q(source_id=""),
                 name="publication_unique_source_id",
+                violation_error_message=_(
+                    "Another publication already has this id at this source."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(citation_count__isnull=True) | models.Q(citation_count__gte=0),
                 name="publication_citations_not_negative",
+                violation_error_message=_("A citation count cannot be negative."),
             ),
         ]
 
@@ -231,7 +238,9 @@ class PublicationTitle(models.Model):
         verbose_name_plural = _("translated titles")
         constraints = [
             models.UniqueConstraint(
-                fields=["publication", "language"], name="publicationtitle_unique_language"
+                fields=["publication", "language"],
+                name="publicationtitle_unique_language",
+                violation_error_message=_("This publication already has a title in this language."),
             )
         ]
 
@@ -255,7 +264,11 @@ class PublicationAbstract(models.Model):
         verbose_name_plural = _("translated abstracts")
         constraints = [
             models.UniqueConstraint(
-                fields=["publication", "language"], name="publicationabstract_unique_language"
+                fields=["publication", "language"],
+                name="publicationabstract_unique_language",
+                violation_error_message=_(
+                    "This publication already has an abstract in this language."
+                ),
             )
         ]
 
@@ -292,7 +305,9 @@ class Authorship(models.Model):
         verbose_name_plural = _("authorships")
         constraints = [
             models.UniqueConstraint(
-                fields=["publication", "role", "position"], name="authorship_unique_position"
+                fields=["publication", "role", "position"],
+                name="authorship_unique_position",
+                violation_error_message=_("Two authors cannot share one place in the order."),
             ),
         ]
 
@@ -320,7 +335,9 @@ class PublicationSubject(models.Model):
         verbose_name_plural = _("people written about")
         constraints = [
             models.UniqueConstraint(
-                fields=["publication", "person"], name="publicationsubject_unique"
+                fields=["publication", "person"],
+                name="publicationsubject_unique",
+                violation_error_message=_("This person is already listed."),
             )
         ]
 
@@ -344,7 +361,11 @@ class PublicationEvent(models.Model):
         verbose_name = _("event discussed")
         verbose_name_plural = _("events discussed")
         constraints = [
-            models.UniqueConstraint(fields=["publication", "event"], name="publicationevent_unique")
+            models.UniqueConstraint(
+                fields=["publication", "event"],
+                name="publicationevent_unique",
+                violation_error_message=_("This event is already listed."),
+            )
         ]
 
     def __str__(self) -> str:
