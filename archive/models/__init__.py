@@ -1,6 +1,6 @@
-from archive.models.base import Language, Status
+from archive.models.base import FormerSlug, Language, Status
 from archive.models.events import Event, EventParticipation, EventTitle
-from archive.models.imports import ImportBatch
+from archive.models.imports import ImportBatch, ImportChange
 from archive.models.journals import Journal, JournalIdentifier, JournalMetric, JournalName
 from archive.models.people import Person, PersonName
 from archive.models.publications import (
@@ -19,7 +19,9 @@ __all__ = [
     "Event",
     "EventParticipation",
     "EventTitle",
+    "FormerSlug",
     "ImportBatch",
+    "ImportChange",
     "Journal",
     "JournalIdentifier",
     "JournalMetric",

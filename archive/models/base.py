@@ -84,3 +84,33 @@ class Language(models.TextChoices):
     MONGOLIAN = "mn", _("Mongolian")
     VIETNAMESE = "vi", _("Vietnamese")
     UNDETERMINED = "und", _("Undetermined")
+
+
+class FormerSlug(models.Model):
+    """A slug a record no longer has (after a merge), kept so old links redirect to it."""
+
+    class Kind(models.TextChoices):
+        PUBLICATION = "publication", _("publication")
+        PERSON = "person", _("person")
+        EVENT = "event", _("event")
+        JOURNAL = "journal", _("journal")
+
+    kind = models.CharField(_("kind of record"), max_length=20, choices=Kind.choices)
+    slug = models.SlugField(_("former slug"), max_length=100)
+    target_id = models.PositiveBigIntegerField(_("now the record with id"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "slug"]
+        verbose_name = _("former slug")
+        verbose_name_plural = _("former slugs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "slug"],
+                name="formerslug_unique",
+                violation_error_message=_("This former address already points somewhere."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.slug} -> {self.target_id}"

@@ -1,6 +1,7 @@
 """The record of every import: who brought which file in, when, and what it did."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,16 @@ class ImportBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.COMPLETED
     )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="undone_import_batches",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -46,3 +57,31 @@ class ImportBatch(models.Model):
     @property
     def total_count(self) -> int:
         return self.new_count + self.updated_count + self.unchanged_count
+
+
+class ImportChange(models.Model):
+    """One record an import created or changed, with what it was before, so the import can be undone."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    before = models.JSONField(
+        _("before"),
+        null=True,
+        blank=True,
+        help_text=_("The record's canonical row before the import."),
+    )
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        verbose_name = _("imported change")
+        verbose_name_plural = _("imported changes")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="importchange_object")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.content_type.model} {self.object_id}"

@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from archive import identifiers
+from archive import identifiers, names
 from archive.models.base import Record
 
 
@@ -22,6 +22,7 @@ class Journal(Record):
     """A periodical in which publications appear."""
 
     name = models.CharField(_("name"), max_length=300, db_index=True)
+    name_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
     issn_print = models.CharField(
         _("ISSN (print)"),
         max_length=9,
@@ -74,6 +75,10 @@ class Journal(Record):
     def get_absolute_url(self) -> str:
         return reverse("archive:journal_detail", kwargs={"slug": self.slug})
 
+    def save(self, *args, **kwargs):
+        self.name_key = names.match_key(self.name)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         self.issn_print = identifiers.normalize_issn(self.issn_print)
         self.issn_electronic = identifiers.normalize_issn(self.issn_electronic)
@@ -94,6 +99,7 @@ class JournalName(models.Model):
 
     journal = models.ForeignKey(Journal, on_delete=models.CASCADE, related_name="other_names")
     name = models.CharField(_("name"), max_length=300, db_index=True)
+    name_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.ALTERNATIVE
     )
@@ -113,6 +119,10 @@ class JournalName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = names.match_key(self.name)
+        super().save(*args, **kwargs)
 
 
 class JournalIdentifier(models.Model):

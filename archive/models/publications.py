@@ -143,6 +143,12 @@ class Publication(Record):
         related_name="publications",
     )
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    import_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the canonical row last imported; an identical row is skipped unread.",
+    )
 
     objects = PublicationQuerySet.as_manager()
 
