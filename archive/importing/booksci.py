@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from archive.identifiers import normalize_doi
-from archive.importing import canonical
+from archive.importing import canonical, jsonstream
 from archive.importing.cleaning import clean_abstract, clean_text, clean_title
 
 PLATFORM = "BookSci"
@@ -42,36 +42,17 @@ def _given(value) -> str:
     return clean_text(value)
 
 
-def parse_records(data: bytes | str) -> Iterator[tuple[int, dict]]:
+def iter_records(stream) -> Iterator[tuple[int, dict]]:
     """Yield (record number, record) from a JSON object, a JSON array or JSON Lines."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
-    stripped = text.strip()
-    if not stripped:
-        raise FormatError("The file is empty.")
     try:
-        document = json.loads(stripped)
-    except json.JSONDecodeError:
-        document = None
-        lines = [line for line in stripped.splitlines() if line.strip()]
-        records = []
-        for number, line in enumerate(lines, start=1):
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise FormatError(
-                    f"Line {number} is not valid JSON ({error.msg} at column {error.colno})."
-                ) from error
-        document = records
-    if isinstance(document, dict):
-        document = [document]
-    if not isinstance(document, list):
-        raise FormatError("Expected a JSON object, an array of objects or JSON Lines.")
-    for number, record in enumerate(document, start=1):
-        if record is None:
-            continue
-        if not isinstance(record, dict):
-            raise FormatError(f"Record {number} is not a JSON object.")
-        yield number, record
+        for number, record in jsonstream.iter_values(stream):
+            if record is None:
+                continue
+            if not isinstance(record, dict):
+                raise FormatError(f"Record {number} is not a JSON object.")
+            yield number, record
+    except jsonstream.JSONFileError as error:
+        raise FormatError(str(error)) from error
 
 
 def split_authors(value: str) -> list[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.importing.formats import FORMATS_BY_NAME, ImportFileError, detect
+from archive.importing.formats import ImportFileError, detect, formats_by_name
 from archive.importing.report import describe_errors
 from archive.importing.resources import run_import
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
         parser.add_argument(
-            "--format", choices=sorted(FORMATS_BY_NAME), help="Default: told from the file."
+            "--format", choices=sorted(formats_by_name()), help="Default: told from the file."
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report, but write nothing."
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         data = path.read_bytes()
         try:
             format_class = (
-                FORMATS_BY_NAME[format_name] if format_name else detect(path.name, data[:64])
+                formats_by_name()[format_name] if format_name else detect(path.name, data[:64])
             )
             dataset = format_class().create_dataset(data)
         except ImportFileError as error:
