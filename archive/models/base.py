@@ -51,12 +51,16 @@ class Record(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        self.derive_fields()
         # Slugs are made once and then left alone, so published URLs stay stable.
         if not self.slug:
             self.slug = slugs.unique_slug(
                 type(self), getattr(self, self.slug_source_field), instance_pk=self.pk
             )
         super().save(*args, **kwargs)
+
+    def derive_fields(self) -> None:
+        """Set the fields computed from others; bulk imports call it since they skip save()."""
 
     @property
     def is_published(self) -> bool:

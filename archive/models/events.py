@@ -97,10 +97,9 @@ class Event(Record):
         if self.parent_id and self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": _("An event cannot be part of itself.")})
 
-    def save(self, *args, **kwargs):
+    def derive_fields(self) -> None:
         found = dates.bounds(self.date)
         self.date_earliest, self.date_latest = found.earliest, found.latest
-        super().save(*args, **kwargs)
 
 
 class EventTitle(models.Model):

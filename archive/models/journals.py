@@ -75,9 +75,8 @@ class Journal(Record):
     def get_absolute_url(self) -> str:
         return reverse("archive:journal_detail", kwargs={"slug": self.slug})
 
-    def save(self, *args, **kwargs):
+    def derive_fields(self) -> None:
         self.name_key = names.match_key(self.name)
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         self.issn_print = identifiers.normalize_issn(self.issn_print)

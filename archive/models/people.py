@@ -138,7 +138,7 @@ class Person(Record):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def derive_fields(self) -> None:
         born, died = dates.bounds(self.birth_date), dates.bounds(self.death_date)
         self.birth_earliest, self.birth_latest = born.earliest, born.latest
         self.death_earliest, self.death_latest = died.earliest, died.latest
@@ -146,7 +146,6 @@ class Person(Record):
         self.name_key = names.match_key(self.display_name)
         if not self.family_name and not self.given_names:
             self.family_name, self.given_names = names.split(self.display_name)
-        super().save(*args, **kwargs)
 
 
 class PersonName(models.Model):

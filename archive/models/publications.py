@@ -217,11 +217,10 @@ class Publication(Record):
                 {"is_open_access": _("A publication with an open-access PDF is open access.")}
             )
 
-    def save(self, *args, **kwargs):
+    def derive_fields(self) -> None:
         found = dates.bounds(self.publication_date)
         self.date_sort = found.earliest
         self.year = found.earliest.year if found.earliest else None
-        super().save(*args, **kwargs)
 
 
 class PublicationTitle(models.Model):
