@@ -495,7 +495,10 @@ def test_two_rows_with_one_doi_are_reported_as_a_duplicate_and_nothing_is_writte
 
     stderr = failed_import(FIXTURES / "booksci_duplicate_doi.json")
 
-    assert "Row 2 repeats row 1 (same DOI)" in stderr
+    assert (
+        "Row 2, column doi (value “10.1234/shandong.1955”): This row repeats row 1 (same DOI)"
+        in stderr
+    )
     assert count_rows() == before
 
 

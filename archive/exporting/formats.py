@@ -50,3 +50,10 @@ class SafeJSON(base_formats.JSON):
 
 
 EXPORT_FORMATS = [SafeCSV, SafeXLSX, SafeJSON, SafeTSV]
+
+
+def restore(value: str) -> str:
+    """Read back a cell written by `neutralise`: "'=1+1" -> "=1+1"; other text unchanged."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value

@@ -1,14 +1,16 @@
-"""Finding the journal and the people a canonical row speaks of, or creating them.
+"""Finding the journals and people that canonical rows speak of, or creating them, in bulk.
 
-Journals match on ISSN, then on an external id, then on their name or a known other name;
-people on their normalised name (see archive.names). Lookups are cached for one import.
+Journals match on ISSN, then on an identifier in another system, then on their name or a known
+other name (case, accents and spacing ignored); people on their normalised name (archive.names).
+An import loads what it needs once, in a few queries, and creates what is missing in bulk, so a
+100,000-record file does not cost a query per row.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from archive import names
+from archive import names, slugs
 from archive.identifiers import normalize_issn
 from archive.models import (
     Journal,
@@ -16,149 +18,284 @@ from archive.models import (
     JournalMetric,
     JournalName,
     Person,
+    PersonName,
     Status,
 )
 
-
-def journal_key(name: str) -> str:
-    return names.match_key(name)
+QUERY_CHUNK = 500  # values per IN (...) list: well under SQLite's limit of bound parameters
 
 
-class JournalMatcher:
-    def __init__(self, *, status: str, batch=None):
-        self.status = status
-        self.batch = batch
-        self._cache: dict[tuple, Journal] = {}
-
-    def _find(self, name, issns, ids) -> Journal | None:
-        for issn in issns:
-            found = (
-                Journal.objects.filter(issn_print=issn).first()
-                or Journal.objects.filter(issn_electronic=issn).first()
-            )
-            if found:
-                return found
-        for scheme, value in ids:
-            link = (
-                JournalIdentifier.objects.select_related("journal")
-                .filter(scheme=scheme, value=value)
-                .first()
-            )
-            if link:
-                return link.journal
-        if not name:
-            return None
-        found = Journal.objects.filter(name__iexact=name).order_by("pk").first()
-        if found:
-            return found
-        other = JournalName.objects.select_related("journal").filter(name__iexact=name).first()
-        return other.journal if other else None
-
-    def resolve(self, *, name: str, issn_print: str, issn_electronic: str, ids: list[tuple]):
-        """The journal for these facts, created when the archive has none; None with no facts."""
-        issns = [normalize_issn(v) for v in (issn_print, issn_electronic) if v]
-        if not (name or issns or ids):
-            return None
-        cache_key = (journal_key(name), tuple(issns), tuple(ids))
-        if cache_key in self._cache:
-            return self._cache[cache_key]
-        journal = self._find(name, issns, ids)
-        if journal is None:
-            journal = Journal(
-                name=name or issns[0],
-                issn_print=normalize_issn(issn_print),
-                issn_electronic=normalize_issn(issn_electronic),
-                status=self.status,
-                import_batch=self.batch,
-            )
-            journal.full_clean()
-            journal.save()
-        else:
-            changed = False
-            if issn_print and not journal.issn_print:
-                journal.issn_print, changed = normalize_issn(issn_print), True
-            if issn_electronic and not journal.issn_electronic:
-                journal.issn_electronic, changed = normalize_issn(issn_electronic), True
-            if changed:
-                journal.full_clean()
-                journal.save()
-        for scheme, value in ids:
-            JournalIdentifier.objects.get_or_create(
-                scheme=scheme, value=value, defaults={"journal": journal}
-            )
-        self._cache[cache_key] = journal
-        return journal
-
-    def record_metrics(self, journal: Journal, metrics: list[dict]) -> None:
-        """Add rankings unless the latest one of the same system and category already says so."""
-        today = timezone.localdate()
-        for metric in metrics:
-            values = {
-                "impact_factor": metric.get("impact_factor") or None,
-                "quartile": metric.get("quartile", ""),
-                "zone": int(metric["zone"]) if metric.get("zone") else None,
-                "year": int(metric["year"]) if metric.get("year") else None,
-            }
-            latest = (
-                JournalMetric.objects.filter(
-                    journal=journal, system=metric["system"], category=metric.get("category", "")
-                )
-                .order_by("-recorded_on", "-id")
-                .first()
-            )
-            if latest and _same_metric(latest, values):
-                continue
-            recorded_on = metric.get("recorded_on") or today
-            JournalMetric.objects.update_or_create(
-                journal=journal,
-                system=metric["system"],
-                category=metric.get("category", ""),
-                recorded_on=recorded_on,
-                defaults={**values, "source": metric.get("source", ""), "import_batch": self.batch},
-            )
-
-
-def _same_metric(existing: JournalMetric, values: dict) -> bool:
-    impact = values["impact_factor"]
-    return (
-        (existing.impact_factor is None and impact is None)
-        or (
-            existing.impact_factor is not None
-            and impact is not None
-            and existing.impact_factor == Decimal(str(impact))
-        )
-    ) and (
-        existing.quartile == values["quartile"]
-        and existing.zone == values["zone"]
-        and existing.year == values["year"]
-    )
-
-
-class PersonMatcher:
-    def __init__(self, *, status: str, batch=None):
-        self.status = status
-        self.batch = batch
-        self._cache: dict[str, Person] = {}
-
-    def resolve(self, printed_name: str) -> Person:
-        key = names.match_key(printed_name)
-        if key in self._cache:
-            return self._cache[key]
-        person = (
-            Person.objects.filter(name_key=key).order_by("pk").first()
-            or Person.objects.filter(names__name_key=key).order_by("pk").first()
-        )
-        if person is None:
-            person = Person(
-                display_name=names.normalize(printed_name),
-                status=self.status,
-                import_batch=self.batch,
-            )
-            person.full_clean()
-            person.save()
-        self._cache[key] = person
-        return person
+def chunked(values, size: int = QUERY_CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def new_record_status(publish: bool) -> str:
     return Status.PUBLISHED if publish else Status.DRAFT
+
+
+class SlugAllocator:
+    """Unique slugs for many new records of one model, with one query per batch of texts."""
+
+    def __init__(self, model):
+        self.model = model
+        self.assigned: set[str] = set()
+
+    def allocate(self, texts: list[str]) -> list[str]:
+        bases = [slugs.base_slug(text) for text in texts]
+        taken: set[str] = set()
+        for part in chunked(set(bases)):
+            taken.update(
+                self.model._default_manager.filter(slug__in=part).values_list("slug", flat=True)
+            )
+        allocated = []
+        for base in bases:
+            slug = base
+            if base in taken or base in self.assigned:
+                used = set(
+                    self.model._default_manager.filter(slug__startswith=f"{base}-").values_list(
+                        "slug", flat=True
+                    )
+                )
+                counter = 2
+                while f"{base}-{counter}" in used or f"{base}-{counter}" in self.assigned:
+                    counter += 1
+                slug = f"{base}-{counter}"
+            self.assigned.add(slug)
+            allocated.append(slug)
+        return allocated
+
+
+class JournalIndex:
+    """Every journal, indexed by ISSN, identifier and name key; loaded on first use."""
+
+    def __init__(self, *, status: str, batch=None):
+        self.status = status
+        self.batch = batch
+        self.created_ids: list[int] = []
+        self._loaded = False
+        self._slugs = SlugAllocator(Journal)
+
+    def _load(self):
+        self.by_issn: dict[str, int] = {}
+        self.by_name: dict[str, int] = {}
+        self.by_identifier: dict[tuple[str, str], int] = {}
+        self.issns: dict[int, tuple[str, str]] = {}
+        for pk, issn_print, issn_electronic, name_key in Journal.objects.order_by("pk").values_list(
+            "pk", "issn_print", "issn_electronic", "name_key"
+        ):
+            self.issns[pk] = (issn_print, issn_electronic)
+            for issn in (issn_print, issn_electronic):
+                if issn:
+                    self.by_issn.setdefault(issn, pk)
+            self.by_name.setdefault(name_key, pk)
+        for journal_id, name_key in JournalName.objects.order_by("pk").values_list(
+            "journal_id", "name_key"
+        ):
+            self.by_name.setdefault(name_key, journal_id)
+        for journal_id, scheme, value in JournalIdentifier.objects.values_list(
+            "journal_id", "scheme", "value"
+        ):
+            self.by_identifier[(scheme, value)] = journal_id
+        self._loaded = True
+
+    def resolve(
+        self, *, name: str, issn_print: str, issn_electronic: str, ids: list[tuple[str, str]]
+    ) -> int | None:
+        """The id of the journal these facts name, created when missing; None with no facts."""
+        if not self._loaded:
+            self._load()
+        issn_print, issn_electronic = normalize_issn(issn_print), normalize_issn(issn_electronic)
+        issns = [issn for issn in (issn_print, issn_electronic) if issn]
+        key = names.match_key(name)
+        if not (key or issns or ids):
+            return None
+        journal_id = next((self.by_issn[i] for i in issns if i in self.by_issn), None)
+        if journal_id is None:
+            journal_id = next((self.by_identifier[i] for i in ids if i in self.by_identifier), None)
+        if journal_id is None and key:
+            journal_id = self.by_name.get(key)
+        if journal_id is None:
+            journal = Journal(
+                name=name or issns[0],
+                issn_print=issn_print,
+                issn_electronic=issn_electronic,
+                status=self.status,
+                import_batch=self.batch,
+            )
+            journal.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+            journal.derive_fields()
+            journal.slug = self._slugs.allocate([journal.name])[0]
+            journal.save()
+            journal_id = journal.pk
+            self.created_ids.append(journal_id)
+            self.issns[journal_id] = (issn_print, issn_electronic)
+        else:
+            self._add_missing_issns(journal_id, issn_print, issn_electronic)
+        for issn in issns:
+            self.by_issn.setdefault(issn, journal_id)
+        if key:
+            self.by_name.setdefault(key, journal_id)
+        new_ids = [pair for pair in ids if pair not in self.by_identifier]
+        if new_ids:
+            JournalIdentifier.objects.bulk_create(
+                [JournalIdentifier(journal_id=journal_id, scheme=s, value=v) for s, v in new_ids],
+                ignore_conflicts=True,
+            )
+            for pair in new_ids:
+                self.by_identifier[pair] = journal_id
+        return journal_id
+
+    def _add_missing_issns(self, journal_id: int, issn_print: str, issn_electronic: str) -> None:
+        known_print, known_electronic = self.issns.get(journal_id, ("", ""))
+        changes = {}
+        if issn_print and not known_print and issn_print not in self.by_issn:
+            changes["issn_print"] = issn_print
+        if issn_electronic and not known_electronic and issn_electronic not in self.by_issn:
+            changes["issn_electronic"] = issn_electronic
+        if changes:
+            Journal.objects.filter(pk=journal_id).update(**changes, updated_at=timezone.now())
+            self.issns[journal_id] = (
+                changes.get("issn_print", known_print),
+                changes.get("issn_electronic", known_electronic),
+            )
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as error:
+        raise ValueError(f"impact factor “{value}” is not a number") from error
+
+
+class MetricLedger:
+    """Journal rankings: a new one is written only when it differs from the latest of its kind."""
+
+    def __init__(self, *, batch=None):
+        self.batch = batch
+        self.latest: dict[tuple, tuple] | None = None
+        self.pending: dict[tuple, JournalMetric] = {}
+
+    def _load(self):
+        self.latest = {}
+        rows = JournalMetric.objects.order_by("recorded_on", "pk").values_list(
+            "journal_id", "system", "category", "impact_factor", "quartile", "zone", "year"
+        )
+        for journal_id, system, category, *values in rows:
+            self.latest[(journal_id, system, category)] = tuple(values)
+
+    def record(self, journal_id: int, metrics: list[dict]) -> None:
+        if self.latest is None:
+            self._load()
+        for metric in metrics:
+            key = (journal_id, metric["system"], metric.get("category", "") or "")
+            values = (
+                _decimal(metric.get("impact_factor")),
+                metric.get("quartile", "") or "",
+                int(metric["zone"]) if metric.get("zone") not in (None, "") else None,
+                int(metric["year"]) if metric.get("year") not in (None, "") else None,
+            )
+            if self.latest.get(key) == values:
+                continue
+            self.latest[key] = values
+            self.pending[key] = JournalMetric(
+                journal_id=journal_id,
+                system=key[1],
+                category=key[2],
+                impact_factor=values[0],
+                quartile=values[1],
+                zone=values[2],
+                year=values[3],
+                recorded_on=metric.get("recorded_on") or timezone.localdate(),
+                source=metric.get("source", "") or "",
+                import_batch=self.batch,
+            )
+
+    def flush(self) -> None:
+        """Write the pending rankings; one recorded the same day for the same kind is replaced."""
+        if not self.pending:
+            return
+        metrics = list(self.pending.values())
+        self.pending.clear()
+        for metric in metrics:
+            metric.full_clean(
+                exclude=["journal"], validate_unique=False, validate_constraints=False
+            )
+        same_day = {
+            (m.journal_id, m.system, m.category, m.recorded_on): m.pk
+            for m in JournalMetric.objects.filter(
+                journal_id__in={m.journal_id for m in metrics},
+                recorded_on__in={m.recorded_on for m in metrics},
+            )
+        }
+        for metric in metrics:
+            metric.pk = same_day.get(
+                (metric.journal_id, metric.system, metric.category, metric.recorded_on)
+            )
+        updates = [m for m in metrics if m.pk]
+        if updates:
+            JournalMetric.objects.bulk_update(
+                updates, ["impact_factor", "quartile", "zone", "year", "source", "import_batch"]
+            )
+        JournalMetric.objects.bulk_create([m for m in metrics if not m.pk])
+
+
+class PersonIndex:
+    """People by the key of any of their names; new people are created in bulk."""
+
+    def __init__(self, *, status: str, batch=None):
+        self.status = status
+        self.batch = batch
+        self.by_key: dict[str, int] = {}
+        self.looked_up: set[str] = set()
+        self.created_ids: list[int] = []
+        self._slugs = SlugAllocator(Person)
+
+    def load(self, keys) -> None:
+        missing = set(keys) - self.looked_up
+        if not missing:
+            return
+        self.looked_up |= missing
+        found: dict[str, int] = {}
+        for part in chunked(missing):
+            for key, pk in (
+                Person.objects.filter(name_key__in=part)
+                .order_by("-pk")
+                .values_list("name_key", "pk")
+            ):
+                found[key] = pk  # the oldest person with the name wins
+        for part in chunked(missing - found.keys()):
+            for key, pk in (
+                PersonName.objects.filter(name_key__in=part)
+                .order_by("-person_id")
+                .values_list("name_key", "person_id")
+            ):
+                found[key] = pk
+        self.by_key.update(found)
+
+    def ensure(self, printed_names) -> dict[str, int]:
+        """Person ids for the printed names, keyed by name key; creates the missing people."""
+        wanted = {names.match_key(name): names.normalize(name) for name in printed_names}
+        wanted.pop("", None)
+        self.load(wanted)
+        new_people = []
+        for key, name in wanted.items():
+            if key not in self.by_key:
+                person = Person(display_name=name, status=self.status, import_batch=self.batch)
+                person.derive_fields()
+                new_people.append(person)
+        if new_people:
+            for person, slug in zip(
+                new_people,
+                self._slugs.allocate([p.display_name for p in new_people]),
+                strict=True,
+            ):
+                person.slug = slug
+            Person.objects.bulk_create(new_people)
+            for person in new_people:
+                self.by_key[person.name_key] = person.pk
+                self.created_ids.append(person.pk)
+        return {key: self.by_key[key] for key in wanted}

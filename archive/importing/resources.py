@@ -1,43 +1,55 @@
 """The one resource that turns canonical publication rows into records (and back, for export).
 
 Every import format, the admin import page and `import_records` go through it, so matching,
-validation, the preview's new/updated/unchanged/error verdicts and the audit trail are the same.
+validation, the preview's new/updated/unchanged/error verdicts and the import batch are the same.
+
+It is built for large files: what a chunk of rows needs (existing publications with their
+relations, people, journals, rankings) is loaded in a few queries before the rows are read;
+publications are written with django-import-export's bulk mode and their authorships,
+translations and keywords in one bulk write per chunk. A row identical to the one last imported
+for the same publication (same fingerprint) is recognised as unchanged without being read
+further.
 """
 
 import hashlib
 import json
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import RowResult
 
 from archive import names
+from archive.exporting.formats import restore
 from archive.identifiers import normalize_doi
 from archive.importing import canonical
 from archive.importing.cleaning import clean_abstract, clean_text, clean_title
-from archive.importing.matching import JournalMatcher, PersonMatcher, new_record_status
+from archive.importing.matching import (
+    JournalIndex,
+    MetricLedger,
+    PersonIndex,
+    SlugAllocator,
+    chunked,
+    new_record_status,
+)
+from archive.importing.snapshots import publication_snapshots
 from archive.models import (
     Authorship,
     ImportBatch,
+    ImportChange,
+    Journal,
     Keyword,
+    Person,
     Publication,
     PublicationAbstract,
     PublicationTitle,
 )
 from archive.models.journals import format_decimal
 
-RELATION_COLUMNS = [
-    "title_translations",
-    "abstract_translations",
-    "authors",
-    "journal",
-    "journal_issn_print",
-    "journal_issn_electronic",
-    "journal_ids",
-    "journal_metrics",
-    "keywords",
-]
+LARGE_PREVIEW = 500  # rows; above this the preview shows verdicts without a field-by-field diff
 
 
 class RawRecordWidget(widgets.Widget):
@@ -46,6 +58,64 @@ class RawRecordWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return canonical.dump_json(value)
+
+
+class NoLoader(BaseInstanceLoader):
+    """Matching is done by the resource from what it preloaded for the chunk."""
+
+    def get_instance(self, row):
+        return None
+
+
+class QuietDiff:
+    """Stands in for django-import-export's field-by-field diff on large previews."""
+
+    def __init__(self, resource, instance, new):
+        pass
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
+
+
+class ImportSession:
+    """What the chunks of one import share: its batch, the indexes, what was already seen."""
+
+    def __init__(self, *, publish: bool, batch: ImportBatch | None):
+        status = new_record_status(publish)
+        self.status = status
+        self.batch = batch
+        self.journals = JournalIndex(status=status, batch=batch)
+        self.people = PersonIndex(status=status, batch=batch)
+        self.metrics = MetricLedger(batch=batch)
+        self.publication_slugs = SlugAllocator(Publication)
+        self.keywords: dict[str, int] = {}
+        self.seen_keys: dict[str, int] = {}
+        self.recorded_people = 0
+        self.recorded_journals = 0
+
+
+def row_fingerprint(row) -> str:
+    payload = json.dumps(
+        [row.get(column, "") for column in canonical.PUBLICATION_COLUMNS], default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _matching_key(row) -> str:
+    doi = normalize_doi(row.get("doi"))
+    if doi:
+        return f"doi:{doi}"
+    authors = canonical.split_list(row.get("authors"))
+    return "title:" + "|".join(
+        [
+            names.match_key(clean_text(row.get("title"))),
+            str(row.get("publication_date") or "")[:4],
+            names.match_key(authors[0]) if authors else "",
+        ]
+    )
 
 
 class PublicationResource(resources.ModelResource):
@@ -71,226 +141,449 @@ class PublicationResource(resources.ModelResource):
         import_order = canonical.PUBLICATION_COLUMNS
         export_order = canonical.PUBLICATION_COLUMNS
         import_id_fields = ["doi"]
+        instance_loader_class = NoLoader
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
+        use_bulk = True
+        batch_size = 1000
+        chunk_size = 1000
 
-    def __init__(self, *, publish: bool = True, format_name: str = "", checksum: str = ""):
+    def __init__(
+        self,
+        *,
+        publish: bool = True,
+        format_name: str = "",
+        checksum: str = "",
+        session: ImportSession | None = None,
+    ):
         super().__init__()
         self.publish = publish
         self.format_name = format_name
         self.checksum = checksum
-        self.batch = None
+        self.session = session
+        self.row_offset = 0
+        self.large = False
 
     # --- the import as a whole -----------------------------------------------------------
 
     def before_import(self, dataset, **kwargs):
-        missing = [column for column in ("title",) if column not in (dataset.headers or [])]
-        if missing:
+        headers = set(dataset.headers or [])
+        if "title" not in headers or not headers <= set(canonical.PUBLICATION_COLUMNS):
+            unknown = sorted(headers - set(canonical.PUBLICATION_COLUMNS))
             raise ValidationError(
-                f"The file has no {', '.join(missing)} column. Expected columns: "
-                f"{', '.join(canonical.PUBLICATION_COLUMNS)}."
+                "The file's columns are not the archive's publication columns"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else " (no title column)")
+                + f". Expected: {', '.join(canonical.PUBLICATION_COLUMNS)}."
             )
-        self.batch = None
-        if not kwargs.get("dry_run"):
-            user = kwargs.get("user")
-            self.batch = ImportBatch.objects.create(
-                created_by=user if user is not None and user.is_authenticated else None,
-                file_name=str(kwargs.get("file_name") or "")[:255],
-                checksum=self.checksum or _dataset_checksum(dataset),
-                format=self.format_name,
-                publish=self.publish,
-            )
-        status = new_record_status(self.publish)
-        self.journals = JournalMatcher(status=status, batch=self.batch)
-        self.people = PersonMatcher(status=status, batch=self.batch)
-        self.seen_keys: dict[str, int] = {}
+        if self.session is None:
+            batch = None
+            if not kwargs.get("dry_run"):
+                user = kwargs.get("user")
+                batch = ImportBatch.objects.create(
+                    created_by=user if user is not None and user.is_authenticated else None,
+                    file_name=str(kwargs.get("file_name") or "")[:255],
+                    checksum=self.checksum or _dataset_checksum(dataset),
+                    format=self.format_name,
+                    publish=self.publish,
+                )
+            self.session = ImportSession(publish=self.publish, batch=batch)
+        self.large = len(dataset) > LARGE_PREVIEW
+        self.pending: list[tuple[Publication, dict, dict | None]] = []
+        self._preload(dataset)
+
+    def _preload(self, dataset) -> None:
+        """Load, in a few queries, every existing publication the chunk may match."""
+        dois, source_ids, titles = set(), set(), set()
+        for row in dataset.dict:
+            doi = normalize_doi(row.get("doi"))
+            if doi:
+                dois.add(doi)
+            if row.get("source_id"):
+                source_ids.add(clean_text(row["source_id"]))
+            if not doi:
+                titles.add(clean_title(row.get("title")))
+        found: dict[int, Publication] = {}
+        for lookup, values in (
+            ("doi__in", dois),
+            ("source_id__in", source_ids),
+            ("title__in", titles),
+        ):
+            for part in chunked(values):
+                for publication in Publication.objects.filter(**{lookup: part}):
+                    found.setdefault(publication.pk, publication)
+        self.by_doi = {p.doi: p for p in found.values() if p.doi}
+        self.by_source = {
+            (p.source_platform, p.source_id): p for p in found.values() if p.source_id
+        }
+        self.snapshots = publication_snapshots(list(found.values()))
+        self.by_title = defaultdict(list)
+        for publication in found.values():
+            self.by_title[(publication.title, publication.year)].append(publication)
+        keys = set()
+        for row in dataset.dict:
+            keys.update(names.match_key(n) for n in canonical.split_list(row.get("authors")))
+        self.session.people.load(keys)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        if self.batch is not None:
-            totals = result.totals
-            self.batch.new_count = totals.get("new", 0)
-            self.batch.updated_count = totals.get("update", 0)
-            self.batch.unchanged_count = totals.get("skip", 0)
-            self.batch.save(update_fields=["new_count", "updated_count", "unchanged_count"])
+        session = self.session
+        session.metrics.flush()
+        batch = session.batch
+        if batch is None or result.has_errors() or result.has_validation_errors():
+            return
+        changes = [
+            ImportChange(
+                batch=batch, content_type=_content_type(Person), object_id=pk, action="created"
+            )
+            for pk in session.people.created_ids[session.recorded_people :]
+        ] + [
+            ImportChange(
+                batch=batch, content_type=_content_type(Journal), object_id=pk, action="created"
+            )
+            for pk in session.journals.created_ids[session.recorded_journals :]
+        ]
+        ImportChange.objects.bulk_create(changes)
+        session.recorded_people = len(session.people.created_ids)
+        session.recorded_journals = len(session.journals.created_ids)
+        totals = result.totals
+        batch.new_count += totals.get("new", 0)
+        batch.updated_count += totals.get("update", 0)
+        batch.unchanged_count += totals.get("skip", 0)
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["new_count", "updated_count", "unchanged_count", "finished_at"])
+
+    def get_diff_class(self):
+        return QuietDiff if self.large else super().get_diff_class()
 
     # --- one row ---------------------------------------------------------------------------
+
+    def import_row(self, row, instance_loader, **kwargs):
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = restore(value)
+        number = kwargs["row_number"] + self.row_offset
+        key = _matching_key(row)
+        seen = self.session.seen_keys
+        if key not in seen:
+            seen[key] = number
+            existing = self._match(row)
+            fingerprint = row_fingerprint(row)
+            if existing is not None and existing.import_fingerprint == fingerprint:
+                result = self.get_row_result_class()()
+                result.import_type = RowResult.IMPORT_TYPE_SKIP
+                result.add_instance_info(existing)
+                return result
+            row["_fingerprint"] = fingerprint
+        return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         row["doi"] = normalize_doi(row.get("doi"))
         row["title"] = clean_title(row.get("title"))
         row["abstract"] = clean_abstract(row.get("abstract"))
-        for column in ("volume", "issue", "first_page", "last_page", "publication_date"):
+        for column in (
+            "volume",
+            "issue",
+            "first_page",
+            "last_page",
+            "publication_date",
+            "source_id",
+            "source_platform",
+        ):
             row[column] = clean_text(row.get(column))
-        key = row["doi"] or _title_key(row)
-        number = kwargs.get("row_number")
-        if key in self.seen_keys and self.seen_keys[key] != number:
+        number = kwargs["row_number"] + self.row_offset
+        first = self.session.seen_keys.get(_matching_key(row))
+        if first is not None and first != number:
+            column = "doi" if row["doi"] else "title"
             raise ValidationError(
                 {
-                    "doi" if row["doi"] else "title": (
-                        f"Row {number} repeats row {self.seen_keys[key]} "
-                        f"(same {'DOI' if row['doi'] else 'title, year and first author'})."
-                    )
+                    column: f"This row repeats row {first} (same "
+                    f"{'DOI' if row['doi'] else 'title, year and first author'}); "
+                    "remove one of them."
                 }
             )
-        self.seen_keys[key] = number
 
-    def get_instance(self, instance_loader, row):
-        doi = row.get("doi")
+    def _match(self, row) -> Publication | None:
+        doi = normalize_doi(row.get("doi"))
+        if doi and doi in self.by_doi:
+            return self.by_doi[doi]
+        source = (clean_text(row.get("source_platform")), clean_text(row.get("source_id")))
+        if source[1] and source in self.by_source:
+            return self.by_source[source]
         if doi:
-            found = Publication.objects.filter(doi=doi).first()
-            if found:
-                return found
-        source_id = clean_text(row.get("source_id"))
-        if source_id:
-            found = Publication.objects.filter(
-                source_platform=clean_text(row.get("source_platform")), source_id=source_id
-            ).first()
-            if found:
-                return found
-        year = (row.get("publication_date") or "")[:4]
+            return None
+        year = str(row.get("publication_date") or "")[:4]
         authors = canonical.split_list(row.get("authors"))
-        candidates = Publication.objects.filter(title__iexact=row.get("title") or "")
-        if year.isdigit():
-            candidates = candidates.filter(year=int(year))
-        for candidate in candidates.prefetch_related("authorships"):
-            first = candidate.authorships.order_by("position").first()
-            printed = first.name_as_printed if first else ""
-            if names.match_key(printed) == names.match_key(authors[0] if authors else ""):
+        first_author = names.match_key(authors[0]) if authors else ""
+        for candidate in self.by_title.get(
+            (clean_title(row.get("title")), int(year) if year.isdigit() else None), []
+        ):
+            printed = self.snapshots[candidate.pk]["authors"]
+            if names.match_key(printed[0]["name"] if printed else "") == first_author:
                 return candidate
         return None
 
+    def get_instance(self, instance_loader, row):
+        return self._match(row)
+
     def after_init_instance(self, instance, new, row, **kwargs):
         if new:
-            instance.status = new_record_status(self.publish)
+            instance.status = self.session.status
 
     def import_instance(self, instance, row, **kwargs):
         counted, counted_on = instance.citation_count, instance.citation_count_date
-        super().import_instance(instance, row, **kwargs)
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         if not row.get("citation_count_date"):
-            unchanged = counted == instance.citation_count and counted_on
-            instance.citation_count_date = (
-                counted_on
-                if unchanged
-                else (timezone.localdate() if instance.citation_count is not None else None)
-            )
+            if counted == instance.citation_count and counted_on:
+                instance.citation_count_date = counted_on
+            elif instance.citation_count is not None:
+                instance.citation_count_date = timezone.localdate()
+            else:
+                instance.citation_count_date = None
         if not instance.language:
             instance.language = "und"
-        journal = self.journals.resolve(
-            name=clean_text(row.get("journal")),
-            issn_print=clean_text(row.get("journal_issn_print")),
-            issn_electronic=clean_text(row.get("journal_issn_electronic")),
-            ids=_parse_ids(row.get("journal_ids")),
-        )
-        instance.journal = journal
+        source = (instance.source_platform, instance.source_id)
+        owner = self.by_source.get(source) if instance.source_id else None
+        if owner is not None and owner.pk != instance.pk:
+            errors.setdefault("source_id", []).append(
+                f"Another publication ({owner}) already has this id at {instance.source_platform}."
+            )
+        for column in ("title_translations", "abstract_translations", "journal_metrics"):
+            try:
+                row[f"_{column}"] = canonical.load_json(row.get(column), column=column) or []
+            except ValueError as error:
+                row[f"_{column}"] = []
+                errors.setdefault(column, []).append(str(error))
+        try:
+            instance.journal_id = self.session.journals.resolve(
+                name=clean_text(row.get("journal")),
+                issn_print=clean_text(row.get("journal_issn_print")),
+                issn_electronic=clean_text(row.get("journal_issn_electronic")),
+                ids=_parse_ids(row.get("journal_ids")),
+            )
+        except ValidationError as error:
+            errors.setdefault("journal", []).extend(error.messages)
+        if instance.journal_id is not None:
+            try:
+                self.session.metrics.record(instance.journal_id, row["_journal_metrics"])
+            except (ValueError, KeyError, TypeError) as error:
+                errors.setdefault("journal_metrics", []).append(
+                    f"A ranking could not be read ({error}); each needs at least a system "
+                    "(jcr or cas)."
+                )
         if not instance.publication_type:
-            instance.publication_type = "journal-article" if journal else "other"
-        if journal is not None:
-            metrics = canonical.load_json(row.get("journal_metrics"), column="journal_metrics")
-            self.journals.record_metrics(journal, metrics or [])
+            instance.publication_type = "journal-article" if instance.journal_id else "other"
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Uniqueness was settled by matching against what was preloaded; asking the database
+        # again for every row would cost several queries a row.
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=[*errors, "slug", "journal"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors or original is None or original.pk is None:
             return False
         if not super().skip_row(instance, original, row, import_validation_errors):
             return False
-        return original.journal_id == instance.journal_id and self._relations_match(original, row)
+        return original.journal_id == instance.journal_id and self._relations_match(
+            self.snapshots[original.pk], row
+        )
 
     def before_save_instance(self, instance, row, **kwargs):
-        instance.import_batch = self.batch
-        instance.imported_at = timezone.now()
+        now = timezone.now()
+        instance.import_batch = self.session.batch
+        instance.imported_at = now
+        instance.updated_at = now
+        instance.import_fingerprint = row.get("_fingerprint", "")
+        instance.derive_fields()
 
     def after_save_instance(self, instance, row, **kwargs):
-        self._save_authors(instance, canonical.split_list(row.get("authors")))
-        for item in (
-            canonical.load_json(row.get("title_translations"), column="title_translations") or []
-        ):
-            PublicationTitle.objects.update_or_create(
-                publication=instance,
-                language=item["language"],
-                defaults={
-                    "title": clean_title(item["title"]),
-                    "is_machine_translation": bool(item.get("machine_translation")),
-                },
-            )
-        for item in (
-            canonical.load_json(row.get("abstract_translations"), column="abstract_translations")
-            or []
-        ):
-            PublicationAbstract.objects.update_or_create(
-                publication=instance,
-                language=item["language"],
-                defaults={
-                    "text": clean_abstract(item["text"]),
-                    "is_machine_translation": bool(item.get("machine_translation")),
-                },
-            )
-        for name in canonical.split_list(row.get("keywords")):
-            keyword, _ = Keyword.objects.get_or_create(name=name)
-            instance.keywords.add(keyword)
+        before = self.snapshots.get(instance.pk) if instance.pk else None
+        self.pending.append((instance, row, before))
 
-    # --- comparing and writing relations ---------------------------------------------------
+    def get_bulk_update_fields(self):
+        return [
+            *(
+                f
+                for f in canonical.PUBLICATION_COLUMNS
+                if hasattr(Publication, f) and f in _MODEL_FIELDS
+            ),
+            "journal",
+            "language",
+            "publication_type",
+            "citation_count_date",
+            "year",
+            "date_sort",
+            "import_batch",
+            "imported_at",
+            "import_fingerprint",
+            "updated_at",
+        ]
 
-    def _relations_match(self, publication: Publication, row) -> bool:
-        printed = list(
-            publication.authorships.filter(role=Authorship.Role.AUTHOR)
-            .order_by("position")
-            .values_list("name_as_printed", flat=True)
-        )
-        if printed != canonical.split_list(row.get("authors")):
-            return False
-        titles = {
-            t.language: (t.title, t.is_machine_translation)
-            for t in publication.translated_titles.all()
-        }
-        for item in (
-            canonical.load_json(row.get("title_translations"), column="title_translations") or []
-        ):
-            if titles.get(item["language"]) != (
-                clean_title(item["title"]),
-                bool(item.get("machine_translation")),
+    # --- writing a chunk -------------------------------------------------------------------
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.create_instances:
+            for instance, slug in zip(
+                self.create_instances,
+                self.session.publication_slugs.allocate(
+                    [p.plain_title for p in self.create_instances]
+                ),
+                strict=True,
             ):
-                return False
-        abstracts = {
-            a.language: (a.text, a.is_machine_translation)
-            for a in publication.translated_abstracts.all()
-        }
-        for item in (
-            canonical.load_json(row.get("abstract_translations"), column="abstract_translations")
-            or []
-        ):
-            if abstracts.get(item["language"]) != (
-                clean_abstract(item["text"]),
-                bool(item.get("machine_translation")),
-            ):
-                return False
-        keywords = set(publication.keywords.values_list("name", flat=True))
-        return set(canonical.split_list(row.get("keywords"))) <= keywords
+                instance.slug = slug
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
+        self._write_relations(result)
 
-    def _save_authors(self, publication: Publication, printed_names: list[str]) -> None:
-        current = list(
-            publication.authorships.filter(role=Authorship.Role.AUTHOR).order_by("position")
-        )
-        if [a.name_as_printed for a in current] == printed_names:
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size, result)
+        self._write_relations(result)
+
+    def _write_relations(self, result) -> None:
+        ready = [entry for entry in self.pending if entry[0].pk]
+        self.pending = [entry for entry in self.pending if not entry[0].pk]
+        if not ready or (result is not None and result.has_errors()):
             return
-        publication.authorships.filter(role=Authorship.Role.AUTHOR).delete()
-        Authorship.objects.bulk_create(
-            Authorship(
-                publication=publication,
-                person=self.people.resolve(name),
-                position=position,
-                name_as_printed=names.normalize(name),
-                role=Authorship.Role.AUTHOR,
-            )
-            for position, name in enumerate(printed_names, start=1)
+        person_ids = self.session.people.ensure(
+            name for _, row, _ in ready for name in canonical.split_list(row.get("authors"))
         )
+        stale_authors, authorships = [], []
+        new_titles, changed_titles, new_abstracts, changed_abstracts = [], [], [], []
+        keyword_links = []
+        for publication, row, before in ready:
+            snapshot = before or {"authors": [], "titles": {}, "abstracts": {}, "keywords": set()}
+            printed = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
+            if [a["name"] for a in snapshot["authors"]] != printed:
+                if before is not None:
+                    stale_authors.append(publication.pk)
+                authorships.extend(
+                    Authorship(
+                        publication_id=publication.pk,
+                        person_id=person_ids[names.match_key(name)],
+                        position=position,
+                        name_as_printed=name,
+                        role=Authorship.Role.AUTHOR,
+                    )
+                    for position, name in enumerate(printed, start=1)
+                )
+            for item in row.get("_title_translations", []):
+                wanted = (clean_title(item["title"]), bool(item.get("machine_translation")))
+                known = snapshot["titles"].get(item["language"])
+                if known is None:
+                    new_titles.append(
+                        PublicationTitle(
+                            publication_id=publication.pk,
+                            language=item["language"],
+                            title=wanted[0],
+                            is_machine_translation=wanted[1],
+                        )
+                    )
+                elif known[1:] != wanted:
+                    changed_titles.append(
+                        PublicationTitle(
+                            pk=known[0], title=wanted[0], is_machine_translation=wanted[1]
+                        )
+                    )
+            for item in row.get("_abstract_translations", []):
+                wanted = (clean_abstract(item["text"]), bool(item.get("machine_translation")))
+                known = snapshot["abstracts"].get(item["language"])
+                if known is None:
+                    new_abstracts.append(
+                        PublicationAbstract(
+                            publication_id=publication.pk,
+                            language=item["language"],
+                            text=wanted[0],
+                            is_machine_translation=wanted[1],
+                        )
+                    )
+                elif known[1:] != wanted:
+                    changed_abstracts.append(
+                        PublicationAbstract(
+                            pk=known[0], text=wanted[0], is_machine_translation=wanted[1]
+                        )
+                    )
+            for name in canonical.split_list(row.get("keywords")):
+                if name not in snapshot["keywords"]:
+                    keyword_links.append((publication.pk, name))
+        for part in chunked(stale_authors):
+            Authorship.objects.filter(publication_id__in=part, role=Authorship.Role.AUTHOR).delete()
+        Authorship.objects.bulk_create(authorships, batch_size=1000)
+        PublicationTitle.objects.bulk_create(new_titles, batch_size=1000)
+        PublicationTitle.objects.bulk_update(changed_titles, ["title", "is_machine_translation"])
+        PublicationAbstract.objects.bulk_create(new_abstracts, batch_size=1000)
+        PublicationAbstract.objects.bulk_update(
+            changed_abstracts, ["text", "is_machine_translation"]
+        )
+        self._link_keywords(keyword_links)
+        batch = self.session.batch
+        if batch is not None:
+            ImportChange.objects.bulk_create(
+                [
+                    ImportChange(
+                        batch=batch,
+                        content_type=_content_type(Publication),
+                        object_id=publication.pk,
+                        action="updated" if before is not None else "created",
+                        before=_serialisable(before) if before is not None else None,
+                    )
+                    for publication, _, before in ready
+                ],
+                batch_size=1000,
+            )
+
+    def _link_keywords(self, links: list[tuple[int, str]]) -> None:
+        if not links:
+            return
+        known = self.session.keywords
+        missing = {name for _, name in links} - known.keys()
+        for part in chunked(missing):
+            known.update(Keyword.objects.filter(name__in=part).values_list("name", "pk"))
+        new = [Keyword(name=name) for name in missing - known.keys()]
+        if new:
+            Keyword.objects.bulk_create(new, ignore_conflicts=True)
+            for part in chunked([k.name for k in new]):
+                known.update(Keyword.objects.filter(name__in=part).values_list("name", "pk"))
+        through = Publication.keywords.through
+        through.objects.bulk_create(
+            [through(publication_id=pk, keyword_id=known[name]) for pk, name in set(links)],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+
+    def _relations_match(self, snapshot: dict, row) -> bool:
+        printed = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
+        if [a["name"] for a in snapshot["authors"]] != printed:
+            return False
+        for item in row.get("_title_translations", []):
+            wanted = (clean_title(item["title"]), bool(item.get("machine_translation")))
+            if (snapshot["titles"].get(item["language"]) or (None,))[1:] != wanted:
+                return False
+        for item in row.get("_abstract_translations", []):
+            wanted = (clean_abstract(item["text"]), bool(item.get("machine_translation")))
+            if (snapshot["abstracts"].get(item["language"]) or (None,))[1:] != wanted:
+                return False
+        return set(canonical.split_list(row.get("keywords"))) <= snapshot["keywords"]
 
     # --- export ----------------------------------------------------------------------------
 
-    def get_queryset(self):
-        return Publication.objects.select_related("journal").prefetch_related(
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("journal").prefetch_related(
             "authorships",
             "translated_titles",
             "translated_abstracts",
@@ -302,7 +595,7 @@ class PublicationResource(resources.ModelResource):
     def dehydrate_authors(self, publication):
         return canonical.join_list(
             a.name_as_printed
-            for a in publication.authorships.all()
+            for a in sorted(publication.authorships.all(), key=lambda a: a.position)
             if a.role == Authorship.Role.AUTHOR
         )
 
@@ -367,12 +660,32 @@ class PublicationResource(resources.ModelResource):
                     }.items()
                     if value not in (None, "")
                 }
-                for m in publication.journal.metrics.all()
+                for m in sorted(
+                    publication.journal.metrics.all(), key=lambda m: (m.recorded_on, m.pk)
+                )
             ]
         )
 
     def dehydrate_keywords(self, publication):
         return canonical.join_list(k.name for k in publication.keywords.all())
+
+
+_MODEL_FIELDS = {f.name for f in Publication._meta.concrete_fields}
+_CONTENT_TYPES: dict[type, object] = {}
+
+
+def _content_type(model):
+    from django.contrib.contenttypes.models import ContentType
+
+    if model not in _CONTENT_TYPES:
+        _CONTENT_TYPES[model] = ContentType.objects.get_for_model(model)
+    return _CONTENT_TYPES[model]
+
+
+def _serialisable(snapshot: dict) -> dict:
+    return json.loads(
+        json.dumps(snapshot, default=lambda v: sorted(v) if isinstance(v, set) else str(v))
+    )
 
 
 def _parse_ids(cell) -> list[tuple[str, str]]:
@@ -382,17 +695,6 @@ def _parse_ids(cell) -> list[tuple[str, str]]:
         if scheme and value:
             pairs.append((scheme.strip().lower(), value.strip()))
     return pairs
-
-
-def _title_key(row) -> str:
-    authors = canonical.split_list(row.get("authors"))
-    return "|".join(
-        [
-            names.match_key(clean_text(row.get("title"))),
-            (row.get("publication_date") or "")[:4],
-            names.match_key(authors[0]) if authors else "",
-        ]
-    )
 
 
 def _dataset_checksum(dataset) -> str:
@@ -408,7 +710,7 @@ def run_import(
     """Import a canonical dataset all-or-nothing: any error in any row writes nothing."""
     resource = PublicationResource(publish=publish, format_name=format_name, checksum=checksum)
     with transaction.atomic():
-        result = resource.import_data(
+        return resource.import_data(
             dataset,
             dry_run=dry_run,
             raise_errors=False,
@@ -417,4 +719,3 @@ def run_import(
             user=user,
             file_name=file_name,
         )
-    return result
