@@ -19,6 +19,9 @@ _TEX_MATH = re.compile(r"<tex-math\b[^>]*>(.*?)</tex-math>", re.I | re.S)
 _TEX_DELIMITERS = re.compile(r"^\s*(?:\$\$?|\\\(|\\\[)|(?:\$\$?|\\\)|\\\])\s*$")
 _ABSTRACT_HEADING = re.compile(r"^\s*<p><b>\s*(?:abstract|summary)\s*[:.]?\s*</b></p>\s*", re.I)
 _ABSTRACT_LABEL = re.compile(r"^\s*(?:<p>\s*)?(?:abstract|summary)\b\s*[:.\-–—]?\s*", re.I)
+# Text without these characters is already what nh3 would return, so the sanitiser is skipped.
+_NEEDS_SANITISING = re.compile(r"[<>&]")
+_ASCII_CONTROLS = {code: None for code in [*range(0, 9), *range(11, 32), 127]}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _JATS_NAMES = {"italic": "i", "bold": "b", "sub": "sub", "sup": "sup", "sc": "sc", "p": "p"}
 
@@ -38,7 +41,8 @@ def _common(value: str) -> str:
 def clean_title(value: str | None) -> str:
     """A title as safe inline HTML on one line."""
     text = _common(value or "")
-    text = nh3.clean(text, tags=TITLE_TAGS, attributes={})
+    if _NEEDS_SANITISING.search(text):
+        text = nh3.clean(text, tags=TITLE_TAGS, attributes={})
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
@@ -47,7 +51,8 @@ def clean_abstract(value: str | None) -> str:
     text = _common(value or "")
     text = _HEADING.sub(lambda m: f"<p><b>{m.group(2).strip()}</b></p>", text)
     text = _BLOCK_END.sub(lambda m: m.group(0) + " ", text)
-    text = nh3.clean(text, tags=ABSTRACT_TAGS, attributes={})
+    if _NEEDS_SANITISING.search(text):
+        text = nh3.clean(text, tags=ABSTRACT_TAGS, attributes={})
     text = _SPACES.sub(" ", text).strip()
     text = re.sub(r"\s*\n\s*", "\n", text)
     text = _ABSTRACT_HEADING.sub("", text)
@@ -63,5 +68,19 @@ def clean_text(value) -> str:
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", str(value))
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    if text.isascii():
+        text = text.translate(_ASCII_CONTROLS)
+    else:
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def clean_paragraphs(value) -> str:
+    """Plain text that may run over several lines (a biography, a description): NFC, no control
+    characters, line breaks kept as "\\n", spaces collapsed within each line."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

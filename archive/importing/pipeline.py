@@ -18,7 +18,7 @@ from django.db import DatabaseError, transaction
 from archive.importing import canonical
 from archive.importing.formats import RecordFormat
 from archive.importing.report import describe_errors
-from archive.importing.resources import ImportSession, PublicationResource
+from archive.importing.resources import ImportSession, StreamingPublicationResource
 from archive.models import ImportBatch
 
 CHUNK_SIZE = 2000
@@ -64,7 +64,7 @@ def import_stream(
             publish=publish,
         )
         session = ImportSession(publish=publish, batch=batch)
-        resource = PublicationResource(
+        resource = StreamingPublicationResource(
             publish=publish, format_name=record_format.name, checksum=checksum, session=session
         )
         for chunk in _chunks(record_format.iter_rows(stream), chunk_size):

@@ -40,9 +40,7 @@ from archive.models import (
     Authorship,
     ImportBatch,
     ImportChange,
-    Journal,
     Keyword,
-    Person,
     Publication,
     PublicationAbstract,
     PublicationTitle,
@@ -93,8 +91,6 @@ class ImportSession:
         self.publication_slugs = SlugAllocator(Publication)
         self.keywords: dict[str, int] = {}
         self.seen_keys: dict[str, int] = {}
-        self.recorded_people = 0
-        self.recorded_journals = 0
 
 
 def row_fingerprint(row) -> str:
@@ -233,20 +229,6 @@ class PublicationResource(resources.ModelResource):
         batch = session.batch
         if batch is None or result.has_errors() or result.has_validation_errors():
             return
-        changes = [
-            ImportChange(
-                batch=batch, content_type=_content_type(Person), object_id=pk, action="created"
-            )
-            for pk in session.people.created_ids[session.recorded_people :]
-        ] + [
-            ImportChange(
-                batch=batch, content_type=_content_type(Journal), object_id=pk, action="created"
-            )
-            for pk in session.journals.created_ids[session.recorded_journals :]
-        ]
-        ImportChange.objects.bulk_create(changes)
-        session.recorded_people = len(session.people.created_ids)
-        session.recorded_journals = len(session.journals.created_ids)
         totals = result.totals
         batch.new_count += totals.get("new", 0)
         batch.updated_count += totals.get("update", 0)
@@ -397,13 +379,13 @@ class PublicationResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        if import_validation_errors or original is None or original.pk is None:
+        # Compared with the snapshot taken before the chunk, so no copy of each instance is needed.
+        if import_validation_errors or instance.pk not in self.snapshots:
             return False
-        if not super().skip_row(instance, original, row, import_validation_errors):
+        before = self.snapshots[instance.pk]["fields"]
+        if any(getattr(instance, name) != before[name] for name in _COMPARED_FIELDS):
             return False
-        return original.journal_id == instance.journal_id and self._relations_match(
-            self.snapshots[original.pk], row
-        )
+        return self._relations_match(self.snapshots[instance.pk], row)
 
     def before_save_instance(self, instance, row, **kwargs):
         now = timezone.now()
@@ -533,16 +515,18 @@ class PublicationResource(resources.ModelResource):
         self._link_keywords(keyword_links)
         batch = self.session.batch
         if batch is not None:
+            # New records point to their batch already; only what an update overwrote is kept.
             ImportChange.objects.bulk_create(
                 [
                     ImportChange(
                         batch=batch,
                         content_type=_content_type(Publication),
                         object_id=publication.pk,
-                        action="updated" if before is not None else "created",
-                        before=_serialisable(before) if before is not None else None,
+                        action=ImportChange.Action.UPDATED,
+                        before=_serialisable(before),
                     )
                     for publication, _, before in ready
+                    if before is not None
                 ],
                 batch_size=1000,
             )
@@ -671,6 +655,22 @@ class PublicationResource(resources.ModelResource):
 
 
 _MODEL_FIELDS = {f.name for f in Publication._meta.concrete_fields}
+# What an import may change; bookkeeping (import_batch, imported_at, updated_at) is not compared.
+_COMPARED_FIELDS = list(
+    dict.fromkeys(
+        [
+            *(
+                Publication._meta.get_field(f).attname
+                for f in canonical.PUBLICATION_COLUMNS
+                if f in _MODEL_FIELDS
+            ),
+            "journal_id",
+            "language",
+            "publication_type",
+            "citation_count_date",
+        ]
+    )
+)
 _CONTENT_TYPES: dict[type, object] = {}
 
 
@@ -702,6 +702,13 @@ def _dataset_checksum(dataset) -> str:
     for row in dataset:
         digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
     return digest.hexdigest()
+
+
+class StreamingPublicationResource(PublicationResource):
+    """For files read in chunks from the command line: no per-row diff is kept."""
+
+    class Meta(PublicationResource.Meta):
+        skip_diff = True
 
 
 def run_import(

@@ -1,0 +1,329 @@
+"""Import speed and memory, against a bare bulk_create baseline measured in the same run.
+
+    uv run python benchmarks/import_benchmark.py [--sizes 10000 100000] [--database sqlite|URL]
+
+Generates BookSci JSON Lines files shaped like the seed record (nested resultStr, Chinese
+machine-translated outer title, 1-8 authors drawn from a pool of shared names, a few hundred
+journals with their rankings), then runs each case in a fresh database in its own process and
+prints records/s, the ratio to the baseline and the peak resident memory of that process.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = (
+    "Soviet Chinese workers labour migration Siberia Far East treaty alliance Khrushchev Mao "
+    "border railway Harbin Manchuria cooperation archive memory industry famine diplomacy "
+    "propaganda students engineers experts friendship split Korea Mongolia Comintern"
+).split()
+SYLLABLES = "an bo chen dong fei gang hai jun kai lan ming ning ping qiang rui shan tao wei xin yu zhi".split()
+FAMILY = (
+    "Gu Li Wang Zhang Chen Liu Zhao Sun Zhou Wu Xu Hu Guo He Gao Lin Luo Ma Liang Song Ivanov "
+    "Petrova Smirnov Kuznetsova Orlov Volkova Popov Sokolova Lebedev Kozlova Novikov Morozova"
+).split()
+PEOPLE = 20_000  # a pool of shared names, as in an archive of 20,000 people
+
+
+def make_people(rng: random.Random) -> list[str]:
+    people: set[str] = set()
+    while len(people) < PEOPLE:
+        given = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 2))).capitalize()
+        people.add(f"{given} {rng.choice(FAMILY)}")
+    return sorted(people)
+
+
+def make_record(number: int, rng: random.Random, journals: list[dict], people: list[str]) -> dict:
+    journal = journals[number % len(journals)]
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
+    authors = ", ".join(dict.fromkeys(rng.choice(people) for _ in range(rng.randint(1, 8))))
+    year = rng.randint(1990, 2024)
+    inner = {
+        "title": title,
+        "authors": authors,
+        "doi": f"10.9999/bench.{number}",
+        "abstract": "ABSTRACT " + " ".join(rng.choice(WORDS) for _ in range(120)),
+        "PeriodicalId": journal["id"],
+        "journal": {
+            "name": journal["name"],
+            "volume": f"{rng.randint(1, 60)} {rng.randint(1, 6)}",
+            "pages": f"{(start := rng.randint(1, 400))} - {start + rng.randint(5, 30)}",
+        },
+        "PeriodicalIF": journal["if"],
+        "publicationDate": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "publicationTypes": "Journal Article",
+        "isOpenAccess": rng.random() < 0.3,
+        "openAccessPdf": "",
+        "citationCount": str(rng.randint(0, 300)),
+        "RegionNum": journal["zone"],
+        "RegionCategory": "历史学",
+        "JCR": journal["quartile"],
+        "JCRName": "HISTORY",
+        "resultStr": None,
+        "platform": "Semanticscholar",
+    }
+    outer = dict(
+        inner, title="历史研究：" + title[:20], resultStr=json.dumps(inner, ensure_ascii=False)
+    )
+    return outer
+
+
+def generate(path: Path, count: int, seed: int = 1954) -> None:
+    rng = random.Random(seed)
+    journals = [
+        {
+            "id": 40000 + n,
+            "name": f"Journal of {rng.choice(WORDS).capitalize()} Studies {n}",
+            "if": round(rng.uniform(0.1, 5), 3),
+            "quartile": rng.choice(["Q1", "Q2", "Q3", "Q4"]),
+            "zone": rng.randint(0, 4),
+        }
+        for n in range(300)
+    ]
+    people = make_people(rng)
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(count):
+            record = make_record(number, rng, journals, people)
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+# --- the cases, each run in a child process with its own database ----------------------------
+
+
+def _setup():
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def case_baseline(path: Path) -> dict:
+    """A bare bulk_create of the same journals, people, publications and authorships."""
+    _setup()
+    from django.db import transaction
+
+    from archive import names
+    from archive.models import Authorship, Journal, Person, Publication
+
+    started = time.perf_counter()
+    records = [json.loads(line) for line in path.open(encoding="utf-8")]
+    with transaction.atomic():
+        journals = {}
+        for record in records:
+            name = record["journal"]["name"]
+            if name not in journals:
+                journals[name] = Journal(name=name, slug=f"j{len(journals)}")
+        Journal.objects.bulk_create(journals.values())
+        people = {}
+        for record in records:
+            for name in record["authors"].split(", "):
+                people.setdefault(name, Person(display_name=name, slug=f"p{len(people)}"))
+        Person.objects.bulk_create(people.values(), batch_size=1000)
+        publications = [
+            Publication(
+                title=json.loads(r["resultStr"])["title"],
+                doi=r["doi"],
+                slug=f"x{n}",
+                abstract=r["abstract"],
+                journal=journals[r["journal"]["name"]],
+                publication_date=r["publicationDate"],
+                raw_record=r,
+            )
+            for n, r in enumerate(records)
+        ]
+        Publication.objects.bulk_create(publications, batch_size=1000)
+        Authorship.objects.bulk_create(
+            (
+                Authorship(publication=p, person=people[name], position=i, name_as_printed=name)
+                for p, r in zip(publications, records, strict=True)
+                for i, name in enumerate(r["authors"].split(", "), start=1)
+            ),
+            batch_size=1000,
+        )
+    del names
+    return {
+        "seconds": time.perf_counter() - started,
+        "records": len(records),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def case_import(path: Path, repeat: bool = False) -> dict:
+    """`import_records` of the file (twice when repeat: the second time is measured)."""
+    _setup()
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    if repeat:
+        call_command("import_records", str(path), "--no-progress", stdout=StringIO())
+    started = time.perf_counter()
+    out = StringIO()
+    call_command("import_records", str(path), "--no-progress", stdout=out)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "summary": out.getvalue().strip(), "peak_mb": _peak_mb()}
+
+
+def case_admin(path: Path) -> dict:
+    """The admin import page: the preview (dry run) and the confirmed import, timed apart."""
+    _setup()
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    User.objects.create_superuser("bench", password="bench-only-password")
+    client = Client()
+    client.login(username="bench", password="bench-only-password")
+    upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="application/json")
+    started = time.perf_counter()
+    preview = client.post(
+        "/admin/archive/publication/import/",
+        {"format": "0", "resource": "0", "new_records": "published", "import_file": upload},
+    )
+    preview_seconds = time.perf_counter() - started
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    started = time.perf_counter()
+    confirmed = client.post("/admin/archive/publication/process_import/", data)
+    confirm_seconds = time.perf_counter() - started
+    assert confirmed.status_code == 302, confirmed.status_code
+    from archive.models import Publication
+
+    return {
+        "preview_seconds": preview_seconds,
+        "confirm_seconds": confirm_seconds,
+        "records": Publication.objects.count(),
+        "peak_mb": _peak_mb(),
+    }
+
+
+CASES = {"baseline": case_baseline, "import": case_import, "reimport": None, "admin": case_admin}
+
+
+def run_child(case: str, path: Path, database: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=database, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench")
+    env["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
+    env["DJANGO_SECURE_SSL_REDIRECT"] = "false"
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", case, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if output.returncode:
+        raise SystemExit(f"{case} failed:\n{output.stderr[-3000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def fresh_database(kind: str, work: Path, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{work / (name + '.sqlite3')}"
+    import psycopg
+
+    with psycopg.connect(kind, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return kind.rsplit("/", 1)[0] + "/" + name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--database", default="sqlite", help="sqlite, or a postgres:// URL")
+    parser.add_argument("--admin-size", type=int, default=10_000)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        case, path = args.child
+        result = (
+            case_import(Path(path), repeat=True) if case == "reimport" else CASES[case](Path(path))
+        )
+        print(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        rows = []
+        for size in args.sizes:
+            path = work / f"booksci_{size}.jsonl"
+            generate(path, size)
+            mb = path.stat().st_size / 1e6
+            base = run_child("baseline", path, fresh_database(args.database, work, f"b{size}"))
+            base_rate = size / base["seconds"]
+            rows.append(
+                (f"bare bulk_create, {size:,}", base["seconds"], base_rate, 1.0, base["peak_mb"])
+            )
+            imp = run_child("import", path, fresh_database(args.database, work, f"i{size}"))
+            rate = size / imp["seconds"]
+            rows.append(
+                (
+                    f"import_records, {size:,} ({mb:.0f} MB)",
+                    imp["seconds"],
+                    rate,
+                    rate / base_rate,
+                    imp["peak_mb"],
+                )
+            )
+            again = run_child("reimport", path, fresh_database(args.database, work, f"r{size}"))
+            rate = size / again["seconds"]
+            rows.append(
+                (
+                    f"re-import unchanged, {size:,}",
+                    again["seconds"],
+                    rate,
+                    rate / base_rate,
+                    again["peak_mb"],
+                )
+            )
+        path = work / f"booksci_{args.admin_size}.jsonl"
+        if not path.exists():
+            generate(path, args.admin_size)
+        admin = run_child("admin", path, fresh_database(args.database, work, "admin"))
+        rows.append(
+            (
+                f"admin preview, {args.admin_size:,}",
+                admin["preview_seconds"],
+                args.admin_size / admin["preview_seconds"],
+                None,
+                admin["peak_mb"],
+            )
+        )
+        rows.append(
+            (
+                f"admin confirm, {args.admin_size:,}",
+                admin["confirm_seconds"],
+                args.admin_size / admin["confirm_seconds"],
+                None,
+                admin["peak_mb"],
+            )
+        )
+
+    print(f"database: {args.database.split('@')[-1]}, python {sys.version.split()[0]}")
+    print(f"{'case':42} {'seconds':>8} {'records/s':>10} {'vs bulk':>8} {'peak MB':>8}")
+    for name, seconds, rate, ratio, peak in rows:
+        ratio_text = f"{ratio:.0%}" if ratio is not None else "–"
+        print(f"{name:42} {seconds:8.2f} {rate:10,.0f} {ratio_text:>8} {peak:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
