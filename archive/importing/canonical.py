@@ -5,6 +5,7 @@ JSON in their cell, since a title can hold any punctuation.
 """
 
 import json
+import re
 
 PUBLICATION_COLUMNS = [
     "doi",
@@ -73,3 +74,90 @@ JSON_EXAMPLES = {
     '"category": "HISTORY"}]',
     "raw_record": '{"title": "…"}',
 }
+
+
+# --- building a row: the small conversions every format needs -------------------------------
+
+_ISSN = re.compile(r"(?<![\dXx-])(\d{4})-?(\d{3}[\dXx])(?![\dXx-])")
+_SPACED_DASH = re.compile(r"\s+[-‐‑–—]+\s+")
+_LONG_DASH = re.compile(r"\s*(?:[–—]+|--+)\s*")
+# ISO 639-2 codes that library exports (RIS, MARC-derived BibTeX) use for the archive's languages.
+_ISO_639_2 = {
+    "eng": "en", "chi": "zh", "zho": "zh", "rus": "ru", "jpn": "ja", "kor": "ko", "ger": "de",
+    "deu": "de", "fre": "fr", "fra": "fr", "spa": "es", "por": "pt", "ita": "it", "pol": "pl",
+    "cze": "cs", "ces": "cs", "hun": "hu", "mon": "mn", "vie": "vi",
+}  # fmt: skip
+
+
+def row(**cells) -> dict:
+    """A complete canonical row: every column present, "" where the source says nothing."""
+    unknown = set(cells) - set(PUBLICATION_COLUMNS)
+    if unknown:
+        raise KeyError(f"Not canonical columns: {', '.join(sorted(unknown))}")
+    return {column: cells.get(column) or "" for column in PUBLICATION_COLUMNS}
+
+
+def split_pages(value) -> tuple[str, str]:
+    """(first, last) page as printed: "437-457", "437--457", "e941209-1 - e941209-4", "e88528"."""
+    text = " ".join(str(value or "").split())
+    for separator in (_SPACED_DASH, _LONG_DASH):
+        first, dash, last = _partition(separator, text)
+        if dash:
+            return first, last
+    if text.count("-") == 1:
+        first, _, last = text.partition("-")
+        return first.strip(), last.strip()
+    return text, ""
+
+
+def _partition(pattern: re.Pattern, text: str) -> tuple[str, str, str]:
+    match = pattern.search(text)
+    if not match:
+        return text, "", ""
+    return text[: match.start()].strip(), match.group(0), text[match.end() :].strip()
+
+
+def flag(value) -> str:
+    """A yes or no as "true" or "false"; "" when the source does not say."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return {"true": "true", "false": "false"}.get(value.strip().lower(), "")
+    return str(bool(value)).lower()
+
+
+def whole_number(value) -> str:
+    """A count as digits; "" when absent or not a number."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    try:
+        return str(int(float(str(value).strip())))
+    except ValueError:
+        return ""
+
+
+def issns(value) -> list[str]:
+    """Every ISSN in a cell ("0028-0836", "2050084X", "ISSN 0028-0836; 1476-4687"), hyphenated.
+    ISBNs and other numbers in the same cell are left out."""
+    found = [f"{left}-{right.upper()}" for left, right in _ISSN.findall(str(value or ""))]
+    return list(dict.fromkeys(found))
+
+
+def language_code(value) -> str:
+    """The archive's code for a language given as a code or an English name ("en", "eng",
+    "en-GB", "English"); "" for languages the archive does not list, so the row imports as
+    undetermined instead of failing."""
+    from archive.models.base import Language  # models are ready only once Django is set up
+
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    codes = {code.lower(): code for code in Language.values}
+    names = {member.name.lower(): member.value for member in Language}
+    lowered = text.lower().replace("_", "-")
+    return (
+        codes.get(lowered)
+        or names.get(lowered)
+        or _ISO_639_2.get(lowered)
+        or codes.get(lowered.split("-")[0], "")
+    )

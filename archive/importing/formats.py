@@ -8,13 +8,14 @@ column. One resource then does the matching, validation and preview for every fo
 """
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import tablib
 from import_export.formats.base_formats import Format
 
-from archive.importing import booksci, canonical
+from archive.importing import bibtex, booksci, canonical, crossref, ris, semanticscholar
 
 
 class ImportFileError(ValueError):
@@ -81,6 +82,28 @@ class RecordFormat(Format):
         """Canonical rows, one per record; append to self.log.skipped for skipped records."""
         raise NotImplementedError
 
+    def rows_from(
+        self,
+        records: Iterable[tuple[int, object]],
+        to_row: Callable[[object], dict],
+        skip_reason: Callable[[object], str] | None = None,
+    ) -> Iterator[dict]:
+        """Rows of (number, record) pairs; records with a skip reason are noted, not imported."""
+        for number, record in records:
+            reason = skip_reason(record) if skip_reason else ""
+            if reason:
+                self.log.skipped.append(Skipped(number, reason))
+                continue
+            try:
+                row = to_row(record)
+            except (TypeError, AttributeError, ValueError) as error:
+                # The adapters read odd values leniently; this is for records of another shape.
+                raise ImportFileError(
+                    f"Record {number} cannot be read as {self.title} ({error})."
+                ) from error
+            self.log.record_numbers.append(number)
+            yield row
+
     def create_dataset(self, in_stream):
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
         if not data.strip():
@@ -127,7 +150,97 @@ class BookSciJSON(RecordFormat):
             raise ImportFileError(str(error)) from error
 
 
-PUBLICATION_FORMATS: list[type[RecordFormat]] = [BookSciJSON]
+@contextmanager
+def _file_errors(*errors: type[Exception]):
+    """An adapter's complaint about the whole file, as the ImportFileError the callers expect."""
+    try:
+        yield
+    except errors as error:
+        raise ImportFileError(str(error)) from error
+
+
+class SemanticScholarJSON(RecordFormat):
+    """Semantic Scholar Graph API papers: one, an array (/paper/batch), JSON Lines or pages."""
+
+    name = "semanticscholar"
+    title = "Semantic Scholar JSON"
+    extensions = ("json", "jsonl", "ndjson")
+    content_type = "application/json"
+
+    @classmethod
+    def sniff(cls, file_name, head):
+        return semanticscholar.looks_like(head)
+
+    def iter_rows(self, stream):
+        with _file_errors(semanticscholar.FormatError):
+            yield from self.rows_from(
+                semanticscholar.iter_records(stream),
+                semanticscholar.to_row,
+                semanticscholar.skip_reason,
+            )
+
+
+class CrossrefJSON(RecordFormat):
+    """Crossref REST API works: a single-work answer, a list page, or bare work objects."""
+
+    name = "crossref"
+    title = "Crossref JSON"
+    extensions = ("json", "jsonl", "ndjson")
+    content_type = "application/json"
+
+    @classmethod
+    def sniff(cls, file_name, head):
+        return crossref.looks_like(head)
+
+    def iter_rows(self, stream):
+        with _file_errors(crossref.FormatError):
+            yield from self.rows_from(crossref.iter_records(stream), crossref.to_row)
+
+
+class RIS(RecordFormat):
+    """RIS, as reference managers and library catalogues export it."""
+
+    name = "ris"
+    title = "RIS"
+    extensions = ("ris",)
+    content_type = "application/x-research-info-systems"
+
+    @classmethod
+    def sniff(cls, file_name, head):
+        return ris.looks_like(head)
+
+    def iter_rows(self, stream):
+        text = decode_text(stream.read())
+        with _file_errors(ris.FormatError):
+            yield from self.rows_from(ris.iter_records(text), ris.to_row)
+
+
+class BibTeX(RecordFormat):
+    """BibTeX (and biblatex) entries."""
+
+    name = "bibtex"
+    title = "BibTeX"
+    extensions = ("bib", "bibtex")
+    content_type = "application/x-bibtex"
+
+    @classmethod
+    def sniff(cls, file_name, head):
+        return bibtex.looks_like(head)
+
+    def iter_rows(self, stream):
+        text = decode_text(stream.read())
+        with _file_errors(bibtex.FormatError):
+            yield from self.rows_from(bibtex.iter_records(text), bibtex.to_row, bibtex.skip_reason)
+
+
+# Sniffing goes in this order: BookSci records carry Semantic Scholar fields inside them.
+PUBLICATION_FORMATS: list[type[RecordFormat]] = [
+    BookSciJSON,
+    SemanticScholarJSON,
+    CrossrefJSON,
+    RIS,
+    BibTeX,
+]
 
 
 def formats_by_name() -> dict[str, type[RecordFormat]]:

@@ -5,6 +5,13 @@ from collections.abc import Iterator
 
 import ijson
 
+from archive.importing.cleaning import clean_text
+
+_NOT_UTF8 = (
+    "The file is not UTF-8 text. Save it as UTF-8; files in GBK, Big5 or other legacy encodings "
+    "are not accepted."
+)
+
 
 class JSONFileError(ValueError):
     """The file is not the JSON it should be."""
@@ -25,17 +32,66 @@ def _first_byte(stream) -> tuple[bytes, io.BufferedReader]:
         reader.read(len(peeked))
 
 
-def iter_values(stream, *, array_path: str = "item") -> Iterator[tuple[int, object]]:
-    """Yield (number, value) for each top-level value, or each item of a top-level array."""
+def _start(stream) -> tuple[bytes, io.BufferedReader]:
     first, reader = _first_byte(stream)
     if not first:
         raise JSONFileError("The file is empty.")
     if first not in (b"{", b"["):
+        if reader.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise JSONFileError(_NOT_UTF8)
         raise JSONFileError("The file is not JSON: it should start with { or [.")
+    return first, reader
+
+
+def iter_values(stream, *, array_path: str = "item") -> Iterator[tuple[int, object]]:
+    """Yield (number, value) for each top-level value, or each item of a top-level array."""
+    first, reader = _start(stream)
     if first == b"[":
         values = ijson.items(reader, array_path, use_float=True)
     else:
         values = ijson.items(reader, "", multiple_values=True, use_float=True)
+    yield from _numbered(values)
+
+
+def iter_records(stream, *, lists: tuple[str, ...] = ()) -> Iterator[tuple[int, object]]:
+    """Yield (number, value) for each top-level value, each item of a top-level array, and each
+    item of a list that a top-level object holds at one of `lists` (dotted paths such as "data" or
+    "message.items"), which then stands for its items. Items are built one at a time."""
+    _, reader = _start(stream)
+    events = ijson.parse(reader, multiple_values=True, use_float=True)
+    yield from _numbered(_records(events, {f"{path}.item" for path in lists}))
+
+
+def _records(events, item_prefixes: set[str]) -> Iterator[object]:
+    top = item = None  # builders of the top-level object and of the list item being read
+    streaming = ""  # the prefix of the items being yielded one by one ("item", "data.item")
+    held_list = False  # whether the top-level object's records are the items of a list in it
+    for prefix, event, value in events:
+        if item is None and streaming and prefix == streaming:
+            item = ijson.ObjectBuilder()
+        if item is not None:
+            item.event(event, value)
+            if not item.containers:
+                yield item.value
+                item = None
+            continue
+        if top is None and prefix == "" and event in ("start_array", "end_array"):
+            streaming = "item" if event == "start_array" else ""
+            continue
+        if top is None:
+            top, held_list = ijson.ObjectBuilder(), False
+        if event == "start_array" and f"{prefix}.item" in item_prefixes:
+            streaming, held_list = f"{prefix}.item", True
+        elif event == "end_array" and streaming == f"{prefix}.item":
+            streaming = ""
+        top.event(event, value)
+        if not top.containers:
+            if not held_list:
+                yield top.value
+            top = None
+
+
+def _numbered(values) -> Iterator[tuple[int, object]]:
     number = 0
     try:
         for number, value in enumerate(values, start=1):
@@ -43,10 +99,7 @@ def iter_values(stream, *, array_path: str = "item") -> Iterator[tuple[int, obje
     except (ijson.JSONError, UnicodeDecodeError) as error:
         message = str(error)
         if isinstance(error, UnicodeDecodeError) or "UTF8" in message:
-            raise JSONFileError(
-                "The file is not UTF-8 text. Save it as UTF-8; files in GBK, Big5 or other "
-                "legacy encodings are not accepted."
-            ) from error
+            raise JSONFileError(_NOT_UTF8) from error
         if "premature EOF" in message:
             raise JSONFileError(
                 f"The file is not valid JSON: it ends in the middle of record {number + 1}."
@@ -54,3 +107,25 @@ def iter_values(stream, *, array_path: str = "item") -> Iterator[tuple[int, obje
         raise JSONFileError(
             f"Record {number + 1} is not valid JSON ({message.strip().splitlines()[0]})."
         ) from error
+
+
+# Reading decoded records whose fields may be null, missing or of an unexpected type.
+
+
+def text(value) -> str:
+    """A string or number as clean one-line text; "" for null, true/false, objects and arrays."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    return clean_text(value)
+
+
+def obj(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def array(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def objects(value) -> list[dict]:
+    return [item for item in array(value) if isinstance(item, dict)]
