@@ -8,13 +8,31 @@ for an author, is always shown.
 Orderings end with the primary key so that pagination is stable.
 """
 
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import combinations
 
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from archive import names
 from archive.models import (
     Authorship,
     Event,
     EventParticipation,
     EventTitle,
+    FormerSlug,
     Journal,
     JournalMetric,
     JournalName,
@@ -27,6 +45,7 @@ from archive.models import (
     PublicationTitle,
     Status,
 )
+from archive.models.base import Record
 
 LATEST_PUBLICATIONS = 10
 
@@ -223,3 +242,134 @@ def published_counts() -> dict[str, int]:
         "events": Event.objects.published().count(),
         "journals": Journal.objects.published().count(),
     }
+
+
+# Former slugs
+
+
+_KINDS = {
+    FormerSlug.Kind.PUBLICATION: Publication,
+    FormerSlug.Kind.PERSON: Person,
+    FormerSlug.Kind.EVENT: Event,
+    FormerSlug.Kind.JOURNAL: Journal,
+}
+
+
+def record_by_former_slug(*, kind: str, slug: str) -> Record | None:
+    """The published record that a slug of this kind used to lead to (before a merge), or None."""
+    target_id = (
+        FormerSlug.objects.filter(kind=kind, slug=slug).values_list("target_id", flat=True).first()
+    )
+    if target_id is None:
+        return None
+    return _KINDS[kind].objects.published().filter(pk=target_id).only("pk", "slug").first()
+
+
+# Curation: people who may be one person. Drafts included; these reads serve the admin.
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """Two people who may be one, the names of theirs that met, and why."""
+
+    first: Person
+    second: Person
+    first_name: str
+    second_name: str
+    reason: names.NearMatch
+
+
+NEAR_DUPLICATES_SHOWN = 200
+
+
+def person_near_duplicates(limit: int = NEAR_DUPLICATES_SHOWN) -> list[NearDuplicate]:
+    """Pairs of people whose display names or name variants are one name, or a near match
+    (`names.near_match`); at most `limit`, by family name. Three queries, however many people.
+
+    Names are only compared within a bucket of one family name and first initial, so the work
+    grows with the largest bucket rather than with the square of the number of people.
+    """
+    sort_keys = {}
+    entries = []
+    for pk, display_name, family, given in Person.objects.values_list(
+        "pk", "display_name", "family_name", "given_names"
+    ):
+        sort_keys[pk] = (family.casefold(), given.casefold(), display_name.casefold(), pk)
+        entries.append((pk, display_name))
+    entries.extend(PersonName.objects.values_list("person_id", "name"))
+
+    # Compared once per distinct name, however many people bear it.
+    people_by_name = defaultdict(set)
+    for pk, name in entries:
+        people_by_name[name].add(pk)
+    parsed = {name: names.parse(name) for name in people_by_name}
+    by_key = defaultdict(set)
+    by_bucket = defaultdict(list)
+    for name, form in parsed.items():
+        by_key[form.key].update((pk, name) for pk in people_by_name[name])
+        for bucket in form.buckets:
+            by_bucket[bucket].append(name)
+
+    # (first pk, second pk) -> (first person's name, second person's name, reason)
+    found: dict[tuple[int, int], tuple[str, str, names.NearMatch]] = {}
+
+    def pair_up(first_name, second_name, reason):
+        for first in people_by_name[first_name]:
+            for second in people_by_name[second_name]:
+                if first < second:
+                    found.setdefault((first, second), (first_name, second_name, reason))
+                elif second < first:
+                    found.setdefault((second, first), (second_name, first_name, reason))
+
+    for key, group in by_key.items():
+        if key:
+            for (first, first_name), (second, second_name) in combinations(sorted(group), 2):
+                if first != second:
+                    found.setdefault(
+                        (first, second), (first_name, second_name, names.NearMatch.SAME_NAME)
+                    )
+    for group in by_bucket.values():
+        for first_name, second_name in combinations(group, 2):
+            if reason := names.near_match(parsed[first_name], parsed[second_name]):
+                pair_up(first_name, second_name, reason)
+
+    shown = sorted(
+        found, key=lambda pair: (sort_keys.get(pair[0], ()), sort_keys.get(pair[1], ()))
+    )[:limit]
+    people = Person.objects.in_bulk({pk for pair in shown for pk in pair})
+    return [
+        NearDuplicate(people[first], people[second], *found[first, second])
+        for first, second in shown
+        if first in people and second in people  # unless deleted meanwhile
+    ]
+
+
+def _count_of(model) -> Coalesce:
+    # A subquery per kind rather than Count() over joins, which would multiply a prolific
+    # author's works by their events.
+    return Coalesce(
+        Subquery(
+            model.objects.filter(person=OuterRef("pk"))
+            .order_by()
+            .values("person")
+            .annotate(total=Count("pk"))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def person_merge_candidates(pks) -> QuerySet[Person]:
+    """People as the merge page compares them: with their other names and how many works
+    (`works_count`), works about them (`subjects_count`) and events (`events_count`) they have."""
+    return (
+        Person.objects.filter(pk__in=pks)
+        .annotate(
+            works_count=_count_of(Authorship),
+            subjects_count=_count_of(PublicationSubject),
+            events_count=_count_of(EventParticipation),
+        )
+        .prefetch_related(Prefetch("names", queryset=PersonName.objects.order_by("kind", "name")))
+        .order_by("pk")
+    )

@@ -1,9 +1,21 @@
 """Writes that touch more than one row: keyword-only, atomic."""
 
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
 
-from archive.models import Status
+from archive import identifiers, names
+from archive.models import (
+    Authorship,
+    EventParticipation,
+    FormerSlug,
+    Person,
+    PersonName,
+    PublicationSubject,
+    Status,
+)
 
 CURATORS_GROUP = "Curators"
 CURATED_MODELS = [
@@ -43,3 +55,171 @@ def curators_group_ensure() -> Group:
     ) | Permission.objects.filter(content_type__app_label="archive", codename="view_importbatch")
     group.permissions.set(permissions)
     return group
+
+
+# Merging people
+
+# What a merge copies to the person kept when that person lacks it.
+_MERGED_IDENTIFIERS = {
+    "orcid": identifiers.normalize_orcid,
+    "wikidata": identifiers.normalize_wikidata,
+    "viaf": identifiers.normalize_viaf,
+}
+_MERGED_DETAILS = ("birth_date", "death_date", "biography")
+
+
+@transaction.atomic
+def person_merge(*, keep: Person, merge: list[Person], user=None) -> Person:
+    """Fold the people in `merge` into `keep`, and delete them.
+
+    Every authorship, subject and participation moves to `keep` (a link `keep` already has is not
+    doubled), as do name variants; each merged display name stays on `keep` as a variant and each
+    merged slug redirects to `keep`. Identifiers, life dates and biography fill what `keep` lacks.
+    Different identifiers for one scheme refuse the merge, and nothing changes. Returns `keep` as
+    saved.
+    """
+    merge_pks = {person.pk for person in merge}
+    if not merge_pks:
+        raise ValidationError(_("Choose at least one person to merge."))
+    if keep.pk in merge_pks:
+        raise ValidationError(_("A person cannot be merged into itself."))
+    # Locked: an import linking a work to one of these people waits for the merge to finish.
+    people = Person.objects.select_for_update().in_bulk([keep.pk, *merge_pks])
+    if len(people) != len(merge_pks) + 1:
+        raise ValidationError(_("Some of these people no longer exist; reload the page."))
+    keep = people[keep.pk]
+    merged = [people[pk] for pk in dict.fromkeys(person.pk for person in merge)]
+    _refuse_conflicting_identifiers(keep, merged)
+    for field in [*_MERGED_IDENTIFIERS, *_MERGED_DETAILS]:
+        if not getattr(keep, field):
+            setattr(keep, field, next((getattr(p, field) for p in merged if getattr(p, field)), ""))
+
+    _move_rows(Authorship, keep=keep, merge_pks=merge_pks, unique=("publication_id", "role"))
+    _move_rows(
+        PublicationSubject,
+        keep=keep,
+        merge_pks=merge_pks,
+        unique=("publication_id",),
+        fill=("pages",),
+    )
+    _move_rows(EventParticipation, keep=keep, merge_pks=merge_pks, unique=("event_id", "role"))
+    _move_rows(
+        PersonName,
+        keep=keep,
+        merge_pks=merge_pks,
+        unique=("name",),
+        fill=("language",),
+        held=[(keep.display_name,)],
+    )
+    _keep_display_names(keep, merged)
+    FormerSlug.objects.filter(kind=FormerSlug.Kind.PERSON, target_id__in=merge_pks).update(
+        target_id=keep.pk
+    )
+    for person in merged:
+        FormerSlug.objects.update_or_create(
+            kind=FormerSlug.Kind.PERSON, slug=person.slug, defaults={"target_id": keep.pk}
+        )
+    if user is not None:
+        _log_merge(user, keep, merged)
+
+    Person.objects.filter(pk__in=merge_pks).delete()
+    # After the deletion, so that an identifier taken over is no longer held by another row.
+    try:
+        keep.full_clean()
+    except ValidationError as error:
+        raise ValidationError(
+            _("Merged, %(person)s would not be valid: %(problems)s")
+            % {"person": keep, "problems": " ".join(error.messages)}
+        ) from error
+    keep.save()
+    return keep
+
+
+def _refuse_conflicting_identifiers(keep: Person, merged: list[Person]) -> None:
+    errors = []
+    for field, normalize in _MERGED_IDENTIFIERS.items():
+        held = {}
+        for person in [keep, *merged]:
+            if value := normalize(getattr(person, field)):
+                held.setdefault(value, person)
+        if len(held) > 1:
+            errors.append(
+                _(
+                    "Their %(scheme)ss differ: %(values)s. Correct or clear one of them before merging."
+                )
+                % {
+                    "scheme": Person._meta.get_field(field).verbose_name,
+                    "values": "; ".join(f"{person} has {value}" for value, person in held.items()),
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _move_rows(
+    model: type[models.Model],
+    *,
+    keep: Person,
+    merge_pks: set[int],
+    unique: tuple[str, ...],
+    fill: tuple[str, ...] = (),
+    held=(),
+) -> None:
+    """Point the merged people's `model` rows at `keep`.
+
+    A row whose `unique` values `keep` already has (or lists in `held`) is deleted instead, after
+    its `fill` fields have filled those left blank on the row `keep` has.
+    """
+    fields = ("pk", *unique, *fill)
+    kept = {key: None for key in held}
+    for row in model.objects.filter(person=keep).values(*fields):
+        kept[tuple(row[field] for field in unique)] = row
+    moving, dropping = [], []
+    for row in model.objects.filter(person_id__in=merge_pks).order_by("pk").values(*fields):
+        key = tuple(row[field] for field in unique)
+        if key not in kept:
+            kept[key] = row
+            moving.append(row["pk"])
+            continue
+        dropping.append(row["pk"])
+        target = kept[key]
+        if target and (filled := {f: row[f] for f in fill if row[f] and not target[f]}):
+            model.objects.filter(pk=target["pk"]).update(**filled)
+            target.update(filled)
+    model.objects.filter(pk__in=dropping).delete()
+    model.objects.filter(pk__in=moving).update(person=keep)
+
+
+def _keep_display_names(keep: Person, merged: list[Person]) -> None:
+    """Each merged display name becomes a name of `keep`: a former display name, or a variant
+    when it is only another spelling of `keep`'s own ("Ji-dong Gu" for "Ji-Dong Gu")."""
+    known = set(keep.names.values_list("name", flat=True)) | {keep.display_name}
+    own_key = names.match_key(keep.display_name)
+    for person in merged:
+        name = names.normalize(person.display_name)
+        if name in known:
+            continue
+        known.add(name)
+        kind = (
+            PersonName.Kind.VARIANT if names.match_key(name) == own_key else PersonName.Kind.FORMER
+        )
+        variant = PersonName(person=keep, name=name, kind=kind)
+        variant.full_clean()
+        variant.save()
+
+
+def _log_merge(user, keep: Person, merged: list[Person]) -> None:
+    """The admin's history of each record says who merged what."""
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=[keep],
+        action_flag=CHANGE,
+        change_message=_("Merged in %(people)s.")
+        % {"people": ", ".join(f"{person} (#{person.pk})" for person in merged)},
+    )
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=merged,
+        action_flag=DELETION,
+        change_message=_("Merged into %(person)s (#%(pk)s).") % {"person": keep, "pk": keep.pk},
+    )
