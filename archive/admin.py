@@ -14,8 +14,15 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from archive import admin_merging
+from archive.exporting.formats import EXPORT_FORMATS
+from archive.importing.admin_mixins import RecordImportExportMixin
+from archive.importing.events import EventResource
 from archive.importing.formats import PUBLICATION_FORMATS, ImportFileError
+from archive.importing.journals import JournalResource
+from archive.importing.people import PersonResource
 from archive.importing.resources import PublicationResource
+from archive.importing.spreadsheets import TABLE_FORMATS
 from archive.models import (
     Authorship,
     Event,
@@ -320,7 +327,10 @@ class ParticipationOfPersonInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(RecordAdmin):
+class PersonAdmin(RecordImportExportMixin, RecordAdmin):
+    resource_classes = [PersonResource]
+    import_formats = TABLE_FORMATS
+    export_formats = EXPORT_FORMATS
     list_display = ["display_name", "life_dates", "orcid", "wikidata", "status"]
     list_filter = ["status"]
     search_fields = [
@@ -333,6 +343,9 @@ class PersonAdmin(RecordAdmin):
         "viaf",
     ]
     ordering = ["family_name", "given_names"]
+    actions = [*RecordAdmin.actions, admin_merging.merge_selected]
+    # Adds "Possible duplicates" to the object tools.
+    change_list_template = "admin/archive/person/change_list.html"
     inlines = [PersonNameInline, AuthorshipOfPersonInline, ParticipationOfPersonInline]
     readonly_fields = ["public_link", "slug", "import_batch", "created_at", "updated_at"]
     fieldsets = [
@@ -354,6 +367,12 @@ class PersonAdmin(RecordAdmin):
     @admin.display(description=_("life dates"))
     def life_dates(self, obj):
         return obj.life_dates
+
+    def get_urls(self):
+        return admin_merging.person_merge_urls(self) + super().get_urls()
+
+    def has_merge_permission(self, request):
+        return admin_merging.can_merge(self, request)
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -380,7 +399,10 @@ class EventPublicationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(RecordAdmin):
+class EventAdmin(RecordImportExportMixin, RecordAdmin):
+    resource_classes = [EventResource]
+    import_formats = TABLE_FORMATS
+    export_formats = EXPORT_FORMATS
     list_display = ["title", "date_in_words", "place", "parent", "status"]
     list_filter = ["status", "place"]
     list_select_related = ["parent"]
@@ -442,7 +464,10 @@ class JournalMetricInline(admin.TabularInline):
 
 
 @admin.register(Journal)
-class JournalAdmin(RecordAdmin):
+class JournalAdmin(RecordImportExportMixin, RecordAdmin):
+    resource_classes = [JournalResource]
+    import_formats = TABLE_FORMATS
+    export_formats = EXPORT_FORMATS
     list_display = [
         "name",
         "issn_print",

@@ -9,6 +9,7 @@ from archive.models import (
     EventParticipation,
     EventTitle,
     Journal,
+    JournalIdentifier,
     JournalMetric,
     JournalName,
     Person,
@@ -87,3 +88,34 @@ def add_journal_metric(journal: Journal, **fields) -> JournalMetric:
     fields.setdefault("system", JournalMetric.System.JCR)
     fields.setdefault("recorded_on", datetime.date(2024, 6, 30))
     return JournalMetric.objects.create(journal=journal, **fields)
+
+
+def add_author(
+    publication: Publication,
+    person: Person,
+    *,
+    position: int | None = None,
+    role: str = Authorship.Role.AUTHOR,
+    name_as_printed: str = "",
+) -> Authorship:
+    if position is None:
+        position = publication.authorships.filter(role=role).count() + 1
+    return Authorship.objects.create(
+        publication=publication,
+        person=person,
+        position=position,
+        role=role,
+        name_as_printed=name_as_printed,
+    )
+
+
+def add_subject(publication: Publication, person: Person, *, pages: str = "") -> PublicationSubject:
+    return PublicationSubject.objects.create(publication=publication, person=person, pages=pages)
+
+
+def add_journal_identifier(journal: Journal, scheme: str, value: str) -> JournalIdentifier:
+    return JournalIdentifier.objects.create(journal=journal, scheme=scheme, value=value)
+
+
+def add_event_publication(event: Event, publication: Publication, *, pages: str = ""):
+    return PublicationEvent.objects.create(event=event, publication=publication, pages=pages)
