@@ -35,7 +35,7 @@ PEOPLE = 20_000  # a pool of shared names, as in an archive of 20,000 people
 def make_people(rng: random.Random) -> list[str]:
     people: set[str] = set()
     while len(people) < PEOPLE:
-        given = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 2))).capitalize()
+        given = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 3))).capitalize()
         people.add(f"{given} {rng.choice(FAMILY)}")
     return sorted(people)
 

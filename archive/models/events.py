@@ -54,6 +54,15 @@ class Event(Record):
     related = models.ManyToManyField(
         "self", verbose_name=_("related events"), blank=True, symmetrical=True
     )
+    import_batch = models.ForeignKey(
+        "archive.ImportBatch",
+        verbose_name=_("import batch"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text=_("The import that created this event or last changed it."),
+    )
     participants = models.ManyToManyField(
         "archive.Person", through="EventParticipation", related_name="events", blank=True
     )
