@@ -8,6 +8,7 @@ that takes a curator's judgement. "Gu, Ji-Dong" is one person, written family na
 
 import re
 import unicodedata
+from functools import lru_cache
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -44,6 +45,7 @@ def normalize(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name or "").split())
 
 
+@lru_cache(maxsize=200_000)
 def match_key(name: str) -> str:
     """The form two names must share to be treated as the same person without asking."""
     text = unicodedata.normalize("NFKD", name or "")

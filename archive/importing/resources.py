@@ -93,6 +93,25 @@ class ImportSession:
         self.seen_keys: dict[str, int] = {}
 
 
+_LIGHT = ["doi", "source_platform", "source_id", "title", "year", "import_fingerprint"]
+
+
+def _restored(row: dict) -> dict:
+    return {k: restore(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def _first_authors(publication_ids: list[int]) -> dict[int, str]:
+    """The first author's printed name of each publication (for matching rows without a DOI)."""
+    found = {}
+    for part in chunked(publication_ids):
+        found.update(
+            Authorship.objects.filter(publication_id__in=part, role=Authorship.Role.AUTHOR)
+            .order_by("publication_id", "-position")
+            .values_list("publication_id", "name_as_printed")
+        )
+    return found
+
+
 def row_fingerprint(row) -> str:
     payload = json.dumps(
         [row.get(column, "") for column in canonical.PUBLICATION_COLUMNS], default=str
@@ -190,9 +209,15 @@ class PublicationResource(resources.ModelResource):
         self._preload(dataset)
 
     def _preload(self, dataset) -> None:
-        """Load, in a few queries, every existing publication the chunk may match."""
+        """Load, in a few queries, what the chunk's rows may match.
+
+        First only the matching keys and fingerprints of candidate publications; rows whose
+        fingerprint is unchanged are settled there. Full records and their relations are then
+        loaded only for the publications that rows may change.
+        """
+        rows = [_restored(row) for row in dataset.dict]
         dois, source_ids, titles = set(), set(), set()
-        for row in dataset.dict:
+        for row in rows:
             doi = normalize_doi(row.get("doi"))
             if doi:
                 dois.add(doi)
@@ -200,27 +225,57 @@ class PublicationResource(resources.ModelResource):
                 source_ids.add(clean_text(row["source_id"]))
             if not doi:
                 titles.add(clean_title(row.get("title")))
-        found: dict[int, Publication] = {}
+        light: dict[int, Publication] = {}
         for lookup, values in (
             ("doi__in", dois),
             ("source_id__in", source_ids),
             ("title__in", titles),
         ):
             for part in chunked(values):
-                for publication in Publication.objects.filter(**{lookup: part}):
-                    found.setdefault(publication.pk, publication)
-        self.by_doi = {p.doi: p for p in found.values() if p.doi}
-        self.by_source = {
-            (p.source_platform, p.source_id): p for p in found.values() if p.source_id
+                for publication in Publication.objects.filter(**{lookup: part}).only(*_LIGHT):
+                    light.setdefault(publication.pk, publication)
+        self._index(
+            light.values(),
+            first_authors=_first_authors([p.pk for p in light.values() if not p.doi]),
+        )
+        self.source_owners = {
+            (p.source_platform, p.source_id): p for p in light.values() if p.source_id
         }
-        self.snapshots = publication_snapshots(list(found.values()))
-        self.by_title = defaultdict(list)
-        for publication in found.values():
-            self.by_title[(publication.title, publication.year)].append(publication)
+        self.fast_skips: dict[int, Publication] = {}
+        to_load = set()
+        for index, row in enumerate(rows):
+            match = self._match(row)
+            if match is None:
+                continue
+            if match.import_fingerprint and match.import_fingerprint == row_fingerprint(row):
+                self.fast_skips[index] = match
+            else:
+                to_load.add(match.pk)
+        full = {}
+        for part in chunked(to_load):
+            full.update(Publication.objects.in_bulk(part))
+        self.snapshots = publication_snapshots(list(full.values()))
+        self._index(
+            full.values(),
+            first_authors={
+                pk: (s["authors"][0]["name"] if s["authors"] else "")
+                for pk, s in self.snapshots.items()
+            },
+        )
         keys = set()
-        for row in dataset.dict:
-            keys.update(names.match_key(n) for n in canonical.split_list(row.get("authors")))
+        for index, row in enumerate(rows):
+            if index not in self.fast_skips:
+                keys.update(names.match_key(n) for n in canonical.split_list(row.get("authors")))
         self.session.people.load(keys)
+
+    def _index(self, publications, *, first_authors: dict[int, str]) -> None:
+        publications = list(publications)
+        self.by_doi = {p.doi: p for p in publications if p.doi}
+        self.by_source = {(p.source_platform, p.source_id): p for p in publications if p.source_id}
+        self.by_title = defaultdict(list)
+        for publication in publications:
+            self.by_title[(publication.title, publication.year)].append(publication)
+        self.first_authors = first_authors
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
@@ -250,14 +305,13 @@ class PublicationResource(resources.ModelResource):
         seen = self.session.seen_keys
         if key not in seen:
             seen[key] = number
-            existing = self._match(row)
-            fingerprint = row_fingerprint(row)
-            if existing is not None and existing.import_fingerprint == fingerprint:
+            unchanged = self.fast_skips.get(kwargs["row_number"] - 1)
+            if unchanged is not None:
                 result = self.get_row_result_class()()
                 result.import_type = RowResult.IMPORT_TYPE_SKIP
-                result.add_instance_info(existing)
+                result.add_instance_info(unchanged)
                 return result
-            row["_fingerprint"] = fingerprint
+            row["_fingerprint"] = row_fingerprint(row)
         return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
@@ -301,8 +355,7 @@ class PublicationResource(resources.ModelResource):
         for candidate in self.by_title.get(
             (clean_title(row.get("title")), int(year) if year.isdigit() else None), []
         ):
-            printed = self.snapshots[candidate.pk]["authors"]
-            if names.match_key(printed[0]["name"] if printed else "") == first_author:
+            if names.match_key(self.first_authors.get(candidate.pk, "")) == first_author:
                 return candidate
         return None
 
@@ -330,7 +383,7 @@ class PublicationResource(resources.ModelResource):
         if not instance.language:
             instance.language = "und"
         source = (instance.source_platform, instance.source_id)
-        owner = self.by_source.get(source) if instance.source_id else None
+        owner = self.source_owners.get(source) if instance.source_id else None
         if owner is not None and owner.pk != instance.pk:
             errors.setdefault("source_id", []).append(
                 f"Another publication ({owner}) already has this id at {instance.source_platform}."
