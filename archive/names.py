@@ -8,8 +8,8 @@ that takes a curator's judgement. "Gu, Ji-Dong" is one person, written family na
 
 import re
 import unicodedata
-from functools import lru_cache
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from nameparser import HumanName
