@@ -523,3 +523,29 @@ def test_a_missing_file_is_named(tmp_path):
     stderr = failed_import(tmp_path / "nowhere.json")
 
     assert "nowhere.json: no such file." in stderr
+
+
+def test_a_source_that_says_less_does_not_erase_what_the_archive_knows(tmp_path):
+    import_through_command(FIXTURES / "booksci_cold_war_history.json")
+    abstract = Publication.objects.get().abstract
+    record = json.loads((FIXTURES / "booksci_cold_war_history.json").read_text("utf-8"))
+    inner = json.loads(record["resultStr"])
+    for value in (record, inner):
+        value.update(abstract="", authors="", citationCount=None, publicationDate="2022")
+        value["journal"] = {"name": "Cold War History", "volume": "", "pages": "0"}
+    record["resultStr"] = json.dumps(inner, ensure_ascii=False)
+
+    stdout, _ = import_through_command(write_records(tmp_path, record))
+
+    # Only the record as received changes; what the poorer record lacks is kept.
+    assert "0 new, 1 updated, 0 unchanged" in stdout
+    publication = Publication.objects.get()
+    assert publication.raw_record["citationCount"] is None
+    assert publication.abstract == abstract != ""
+    assert publication.publication_date == "2022-06-21"
+    assert (publication.volume, publication.first_page, publication.citation_count) == (
+        "22",
+        "437",
+        1,
+    )
+    assert [a.name_as_printed for a in publication.authorships.all()] == ["Ji-Dong Gu"]

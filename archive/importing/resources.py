@@ -47,6 +47,7 @@ from archive.models import (
 )
 from archive.models.journals import format_decimal
 
+AUTHORITATIVE_FORMATS = {"csv", "tsv", "xlsx"}
 LARGE_PREVIEW = 500  # rows; above this the preview shows verdicts without a field-by-field diff
 
 
@@ -180,6 +181,9 @@ class PublicationResource(resources.ModelResource):
         self.session = session
         self.row_offset = 0
         self.large = False
+        # The archive's own tables state every value, so an empty cell clears it; other sources
+        # only add to what the archive knows.
+        self.authoritative = format_name in AUTHORITATIVE_FORMATS
 
     # --- the import as a whole -----------------------------------------------------------
 
@@ -373,6 +377,8 @@ class PublicationResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.pk and not self.authoritative:
+            self._keep_what_the_source_lacks(instance)
         if not row.get("citation_count_date"):
             if counted == instance.citation_count and counted_on:
                 instance.citation_count_date = counted_on
@@ -403,6 +409,8 @@ class PublicationResource(resources.ModelResource):
             )
         except ValidationError as error:
             errors.setdefault("journal", []).extend(error.messages)
+        if instance.journal_id is None and instance.pk and not self.authoritative:
+            instance.journal_id = self.snapshots[instance.pk]["fields"]["journal_id"]
         if instance.journal_id is not None:
             try:
                 self.session.metrics.record(instance.journal_id, row["_journal_metrics"])
@@ -415,6 +423,17 @@ class PublicationResource(resources.ModelResource):
             instance.publication_type = "journal-article" if instance.journal_id else "other"
         if errors:
             raise ValidationError(errors)
+
+    def _keep_what_the_source_lacks(self, instance) -> None:
+        """A bibliographic source that says less than the archive knows does not erase it:
+        empty values keep what was there, and a date keeps its precision within the same year."""
+        before = self.snapshots[instance.pk]["fields"]
+        for name in _COMPARED_FIELDS:
+            if getattr(instance, name) in ("", None) and before.get(name) not in ("", None):
+                setattr(instance, name, before[name])
+        old, new = before.get("publication_date") or "", instance.publication_date or ""
+        if old[:4] == new[:4] and len(new) < len(old):
+            instance.publication_date = old
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # Uniqueness was settled by matching against what was preloaded; asking the database
@@ -504,7 +523,8 @@ class PublicationResource(resources.ModelResource):
         for publication, row, before in ready:
             snapshot = before or {"authors": [], "titles": {}, "abstracts": {}, "keywords": set()}
             printed = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
-            if [a["name"] for a in snapshot["authors"]] != printed:
+            keep_authors = before is not None and not printed and not self.authoritative
+            if not keep_authors and [a["name"] for a in snapshot["authors"]] != printed:
                 if before is not None:
                     stale_authors.append(publication.pk)
                 authorships.extend(
@@ -605,7 +625,7 @@ class PublicationResource(resources.ModelResource):
 
     def _relations_match(self, snapshot: dict, row) -> bool:
         printed = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
-        if [a["name"] for a in snapshot["authors"]] != printed:
+        if (printed or self.authoritative) and [a["name"] for a in snapshot["authors"]] != printed:
             return False
         for item in row.get("_title_translations", []):
             wanted = (clean_title(item["title"]), bool(item.get("machine_translation")))
