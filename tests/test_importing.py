@@ -549,3 +549,19 @@ def test_a_source_that_says_less_does_not_erase_what_the_archive_knows(tmp_path)
         1,
     )
     assert [a.name_as_printed for a in publication.authorships.all()] == ["Ji-Dong Gu"]
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        ("Ji-Dong Gu, Nikita Khrushchev", ["Ji-Dong Gu", "Nikita Khrushchev"]),
+        ("Gu, Ji-Dong", ["Gu, Ji-Dong"]),
+        ("Gu, Ji-Dong, Li, Wei", ["Gu, Ji-Dong", "Li, Wei"]),
+        ("A. Smith;B. Jones", ["A. Smith", "B. Jones"]),
+        ("Gu, Ji-Dong;Li, Wei", ["Gu, Ji-Dong", "Li, Wei"]),
+    ],
+)
+def test_booksci_authors_written_family_name_first_stay_one_person(authors, expected):
+    from archive.importing.booksci import split_authors
+
+    assert split_authors(authors) == expected

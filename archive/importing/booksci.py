@@ -59,8 +59,14 @@ def split_authors(value: str) -> list[str]:
     text = _given(value)
     if not text:
         return []
-    separator = ";" if ";" in text else ","
-    return [name.strip() for name in text.split(separator) if name.strip()]
+    if ";" in text:
+        return [name.strip() for name in text.split(";") if name.strip()]
+    parts = [name.strip() for name in text.split(",") if name.strip()]
+    # "Gu, Ji-Dong" is one person written family name first, not two people: when no part has
+    # a space, the parts pair up as (family, given).
+    if len(parts) > 1 and len(parts) % 2 == 0 and not any(" " in part for part in parts):
+        return [f"{parts[i]}, {parts[i + 1]}" for i in range(0, len(parts), 2)]
+    return parts
 
 
 def split_volume(value: str) -> tuple[str, str]:
