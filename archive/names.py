@@ -45,6 +45,15 @@ def normalize(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name or "").split())
 
 
+def natural_order(name: str) -> str:
+    """"Gu, Ji-Dong" -> "Ji-Dong Gu"; other names as they are (normalised)."""
+    text = normalize(name)
+    family, comma, given = text.partition(",")
+    if comma and given.strip() and "," not in given:
+        return f"{given.strip()} {family.strip()}"
+    return text
+
+
 @lru_cache(maxsize=200_000)
 def match_key(name: str) -> str:
     """The form two names must share to be treated as the same person without asking."""

@@ -278,7 +278,7 @@ class PersonIndex:
 
     def ensure(self, printed_names) -> dict[str, int]:
         """Person ids for the printed names, keyed by name key; creates the missing people."""
-        wanted = {names.match_key(name): names.normalize(name) for name in printed_names}
+        wanted = {names.match_key(name): names.natural_order(name) for name in printed_names}
         wanted.pop("", None)
         self.load(wanted)
         new_people = []
