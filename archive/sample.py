@@ -21,6 +21,7 @@ from archive.models import (
     PublicationSubject,
     Status,
 )
+from archive.search import search_index_refresh
 
 SEED_FILE = Path(__file__).parent / "sample_data" / "booksci_cold_war_history_2022.json"
 SEED_DOI = "10.1080/14682745.2022.2050698"
@@ -163,4 +164,10 @@ def sample_archive_load() -> bool:
         events[spec["key"]] = event
     events["visit"].related.add(events["agreement"])
     events["agreement"].related.add(events["dispatch"])
+    search_index_refresh(
+        publications=[publication],
+        people=[gu, *people.values()],
+        events=events.values(),
+        journals=[publication.journal_id] if publication.journal_id else None,
+    )
     return True

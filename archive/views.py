@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.views.generic import DetailView, ListView, TemplateView
 
-from archive import selectors
+from archive import filters, selectors
 from archive.models import FormerSlug
 
 PAGE_SIZE = 25
@@ -39,10 +39,35 @@ class RecordDetailView(DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
-class PublicationListView(ListView):
+class FilteredListView(ListView):
+    """A selector's published records narrowed by a FilterSet. A filter that cannot be read
+    (a year that is not a number, an unknown choice) is shown with its error and no records,
+    rather than a list the reader would take for filtered."""
+
     paginate_by = PAGE_SIZE
+    filterset_class: type[filters.SearchFilterSet]
+
+    def get_base_queryset(self):
+        raise NotImplementedError
 
     def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.get_base_queryset()
+        )
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return self.filterset.queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        form = self.filterset.form
+        filtered = any(self.request.GET.get(name) for name in form.fields if name != "sort")
+        return super().get_context_data(filter_form=form, filtered=filtered, **kwargs)
+
+
+class PublicationListView(FilteredListView):
+    filterset_class = filters.PublicationFilterSet
+
+    def get_base_queryset(self):
         return selectors.publication_list()
 
 
@@ -53,10 +78,10 @@ class PublicationDetailView(RecordDetailView):
         return selectors.publication_detail_queryset()
 
 
-class PersonListView(ListView):
-    paginate_by = PAGE_SIZE
+class PersonListView(FilteredListView):
+    filterset_class = filters.PersonFilterSet
 
-    def get_queryset(self):
+    def get_base_queryset(self):
         return selectors.person_list()
 
 
@@ -67,10 +92,10 @@ class PersonDetailView(RecordDetailView):
         return selectors.person_detail_queryset()
 
 
-class EventListView(ListView):
-    paginate_by = PAGE_SIZE
+class EventListView(FilteredListView):
+    filterset_class = filters.EventFilterSet
 
-    def get_queryset(self):
+    def get_base_queryset(self):
         return selectors.event_list()
 
 
@@ -81,10 +106,10 @@ class EventDetailView(RecordDetailView):
         return selectors.event_detail_queryset()
 
 
-class JournalListView(ListView):
-    paginate_by = PAGE_SIZE
+class JournalListView(FilteredListView):
+    filterset_class = filters.JournalFilterSet
 
-    def get_queryset(self):
+    def get_base_queryset(self):
         return selectors.journal_list()
 
 

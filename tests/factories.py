@@ -1,4 +1,7 @@
-"""Small builders for test records; every argument has a sensible default."""
+"""Small builders for test records; every argument has a sensible default.
+
+Like the admin and the importers, a builder that adds related rows to a record refreshes the
+record's search text afterwards."""
 
 import datetime
 from itertools import count
@@ -20,6 +23,7 @@ from archive.models import (
     PublicationTitle,
     Status,
 )
+from archive.search import search_index_refresh
 
 _sequence = count(1)
 
@@ -37,6 +41,8 @@ def make_person(display_name: str | None = None, *, variants=(), **fields) -> Pe
     )
     for variant in variants:
         PersonName.objects.create(person=person, name=variant)
+    if variants:
+        search_index_refresh(people=[person])
     return person
 
 
@@ -57,6 +63,8 @@ def make_publication(title: str | None = None, *, authors=(), about=(), events=(
         PublicationSubject.objects.create(publication=publication, person=person)
     for event in events:
         PublicationEvent.objects.create(publication=publication, event=event)
+    if authors:
+        search_index_refresh(publications=[publication])
     return publication
 
 
@@ -67,21 +75,29 @@ def add_participant(event: Event, person: Person, role: str = "") -> EventPartic
 def add_translated_title(
     publication: Publication, title: str, *, language: str = "zh-Hans", machine: bool = False
 ) -> PublicationTitle:
-    return PublicationTitle.objects.create(
+    translation = PublicationTitle.objects.create(
         publication=publication, title=title, language=language, is_machine_translation=machine
     )
+    search_index_refresh(publications=[publication])
+    return translation
 
 
 def add_person_name(person: Person, name: str, *, language: str = "", **fields) -> PersonName:
-    return PersonName.objects.create(person=person, name=name, language=language, **fields)
+    variant = PersonName.objects.create(person=person, name=name, language=language, **fields)
+    search_index_refresh(people=[person])
+    return variant
 
 
 def add_event_title(event: Event, title: str, *, language: str = "zh") -> EventTitle:
-    return EventTitle.objects.create(event=event, title=title, language=language)
+    translation = EventTitle.objects.create(event=event, title=title, language=language)
+    search_index_refresh(events=[event])
+    return translation
 
 
 def add_journal_name(journal: Journal, name: str, **fields) -> JournalName:
-    return JournalName.objects.create(journal=journal, name=name, **fields)
+    other_name = JournalName.objects.create(journal=journal, name=name, **fields)
+    search_index_refresh(journals=[journal])
+    return other_name
 
 
 def add_journal_metric(journal: Journal, **fields) -> JournalMetric:
@@ -100,13 +116,15 @@ def add_author(
 ) -> Authorship:
     if position is None:
         position = publication.authorships.filter(role=role).count() + 1
-    return Authorship.objects.create(
+    authorship = Authorship.objects.create(
         publication=publication,
         person=person,
         position=position,
         role=role,
         name_as_printed=name_as_printed,
     )
+    search_index_refresh(publications=[publication])
+    return authorship
 
 
 def add_subject(publication: Publication, person: Person, *, pages: str = "") -> PublicationSubject:

@@ -42,6 +42,12 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    search_text = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Normalised text the public search matches; see archive/search.py.",
+    )
 
     objects = RecordQuerySet.as_manager()
 
@@ -52,6 +58,11 @@ class Record(models.Model):
 
     def save(self, *args, **kwargs):
         self.derive_fields()
+        # What the record holds itself is always current; search_index_refresh() catches up
+        # with related rows written after it.
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields"):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         # Slugs are made once and then left alone, so published URLs stay stable.
         if not self.slug:
             self.slug = slugs.unique_slug(
@@ -61,6 +72,10 @@ class Record(models.Model):
 
     def derive_fields(self) -> None:
         """Set the fields computed from others; bulk imports call it since they skip save()."""
+
+    def build_search_text(self) -> str:
+        """What `search_text` should hold; reads related rows when the record has been saved."""
+        raise NotImplementedError
 
     @property
     def is_published(self) -> bool:

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from archive import dates
+from archive import dates, search
 from archive.models.base import Record, RecordQuerySet
 
 
@@ -105,6 +105,9 @@ class Event(Record):
             raise ValidationError({"date": _("The span ends before it starts.")})
         if self.parent_id and self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": _("An event cannot be part of itself.")})
+
+    def build_search_text(self) -> str:
+        return search.search_text_for_event(self)
 
     def derive_fields(self) -> None:
         found = dates.bounds(self.date)

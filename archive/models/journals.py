@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from archive import identifiers, names
+from archive import identifiers, names, search
 from archive.models.base import Record
 
 
@@ -74,6 +74,9 @@ class Journal(Record):
 
     def get_absolute_url(self) -> str:
         return reverse("archive:journal_detail", kwargs={"slug": self.slug})
+
+    def build_search_text(self) -> str:
+        return search.search_text_for_journal(self)
 
     def derive_fields(self) -> None:
         self.name_key = names.match_key(self.name)

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from archive import dates, identifiers, names
+from archive import dates, identifiers, names, search
 from archive.models.base import Record
 
 
@@ -137,6 +137,9 @@ class Person(Record):
                 errors["death_date"] = [_("The person cannot die before being born.")]
         if errors:
             raise ValidationError(errors)
+
+    def build_search_text(self) -> str:
+        return search.search_text_for_person(self)
 
     def derive_fields(self) -> None:
         born, died = dates.bounds(self.birth_date), dates.bounds(self.death_date)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from archive import dates, identifiers
+from archive import dates, identifiers, search
 from archive.models.base import Language, Record, RecordQuerySet
 
 
@@ -216,6 +216,9 @@ class Publication(Record):
             raise ValidationError(
                 {"is_open_access": _("A publication with an open-access PDF is open access.")}
             )
+
+    def build_search_text(self) -> str:
+        return search.search_text_for_publication(self)
 
     def derive_fields(self) -> None:
         found = dates.bounds(self.publication_date)

@@ -59,3 +59,12 @@ register.filter("viaf_url", identifiers.viaf_url)
 def page_range(page_obj):
     """Page numbers around the current one, with `Paginator.ELLIPSIS` for the gaps."""
     return page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+
+
+@register.simple_tag(takes_context=True)
+def querystring_without(context, name: str) -> str:
+    """The current query string without one parameter (nor the page, which would then be off)."""
+    query = context["request"].GET.copy()
+    for key in (name, "page"):
+        query.pop(key, None)
+    return f"?{query.urlencode()}" if query else "?"

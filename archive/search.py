@@ -1,0 +1,226 @@
+"""One search box that behaves the same on SQLite and PostgreSQL.
+
+Each publication, person, event and journal keeps in `search_text` the normalised text of
+everything a reader may look it up by (its own fields and those of related rows). A query is
+normalised the same way and every word of it must occur in `search_text` as a substring. That is
+all both databases are asked to do (`LIKE '%word%'`), so they answer alike: no collations, no
+`unaccent`, no full-text dictionaries. Substrings also suit Chinese, which has no spaces between
+words. PostgreSQL speeds the scan with a pg_trgm GIN index (migration 0004); SQLite scans.
+
+`search_text` is recomputed by the record's save() from what it holds and, in bulk, by
+`search_index_refresh()`, which whatever writes related rows (admin inlines, imports, merges) calls
+afterwards; `manage.py rebuild_search_index` recomputes everything.
+"""
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.apps import apps as installed_apps
+from django.db import transaction
+from django.db.models import Model, Prefetch, QuerySet
+from django.utils.html import strip_tags
+
+BATCH_SIZE = 500
+
+# Latin letters that Unicode does not decompose into a base letter and a mark (ISO 8859-2 and
+# Nordic names: Gomułka, Ørsted, Đilas), folded as library catalogues fold them.
+_LATIN_FOLDS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"}
+)
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text) -> str:
+    """Text as it is searched: markup dropped, compatibility forms unified (NFKD: full-width
+    ＣＯＬＤ is COLD), accents removed, case folded (Unicode default caseless matching), spaces
+    collapsed. Chinese and Cyrillic keep their letters (ё becomes е, as Russian indexes do)."""
+    if not text:
+        return ""
+    text = html.unescape(strip_tags(str(text)))
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = unicodedata.normalize("NFKC", bare.casefold()).translate(_LATIN_FOLDS)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def search_terms(query) -> list[str]:
+    """The words of a query, normalised, each of which a record must contain."""
+    return normalise(query).split()
+
+
+def search_filter(queryset: QuerySet, query) -> QuerySet:
+    """The records of `queryset` whose search text contains every word of `query`."""
+    for term in search_terms(query):
+        queryset = queryset.filter(search_text__contains=term)
+    return queryset
+
+
+def _joined(parts: Iterable) -> str:
+    # A line per part, so that a word can never be found across two fields.
+    seen = []
+    for part in map(normalise, parts):
+        if part and part not in seen:
+            seen.append(part)
+    return "\n".join(seen)
+
+
+# Each function reads related rows through the record's managers, so prefetched rows are used
+# when present; a record not yet saved has no related rows to read. They use fields only (no
+# model methods), so the data migration can call them with historical models.
+
+
+def search_text_for_publication(publication) -> str:
+    parts = [publication.title]
+    if publication.pk:
+        parts += [title.title for title in publication.translated_titles.all()]
+    parts.append(publication.abstract)
+    if publication.pk:
+        parts += [abstract.text for abstract in publication.translated_abstracts.all()]
+        for authorship in publication.authorships.all():
+            person = authorship.person
+            parts += [authorship.name_as_printed, person.display_name]
+            parts += [variant.name for variant in person.names.all()]
+    if publication.journal_id:
+        parts.append(publication.journal.name)
+    return _joined(parts)
+
+
+def search_text_for_person(person) -> str:
+    parts = [person.display_name]
+    if person.pk:
+        parts += [variant.name for variant in person.names.all()]
+    return _joined(parts)
+
+
+def search_text_for_event(event) -> str:
+    parts = [event.title]
+    if event.pk:
+        parts += [translation.title for translation in event.translations.all()]
+    parts += [event.place, event.description]
+    return _joined(parts)
+
+
+def search_text_for_journal(journal) -> str:
+    parts = [journal.name]
+    if journal.pk:
+        parts += [other.name for other in journal.other_names.all()]
+    for issn in (journal.issn_print, journal.issn_electronic):
+        if issn:
+            parts += [issn, issn.replace("-", "")]
+    return _joined(parts)
+
+
+def _kinds(apps):
+    """Model name -> (model, what its search text reads, its search text function)."""
+    person_model = apps.get_model("archive", "Person")
+    return {
+        "publication": (
+            apps.get_model("archive", "Publication"),
+            (
+                "translated_titles",
+                "translated_abstracts",
+                "journal",
+                Prefetch(
+                    "authorships",
+                    queryset=apps.get_model("archive", "Authorship").objects.select_related(
+                        "person"
+                    ),
+                ),
+                Prefetch("authorships__person__names"),
+            ),
+            search_text_for_publication,
+        ),
+        "person": (person_model, ("names",), search_text_for_person),
+        "event": (apps.get_model("archive", "Event"), ("translations",), search_text_for_event),
+        "journal": (
+            apps.get_model("archive", "Journal"),
+            ("other_names",),
+            search_text_for_journal,
+        ),
+    }
+
+
+def _pks(records) -> set:
+    return {record.pk if isinstance(record, Model) else record for record in records}
+
+
+def _recompute(kind, pks, *, apps=installed_apps) -> int:
+    """Recompute the search text of the records of one kind (all when `pks` is None), in batches
+    of a few queries each; only rows whose text changed are written. Returns how many changed."""
+    model, prefetches, build = _kinds(apps)[kind]
+    queryset = model._base_manager.order_by("pk")
+    if pks is not None:
+        queryset = queryset.filter(pk__in=pks)
+    changed = 0
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk).prefetch_related(*prefetches)[:BATCH_SIZE])
+        if not batch:
+            return changed
+        last_pk = batch[-1].pk
+        stale = []
+        for record in batch:
+            text = build(record)
+            if text != record.search_text:
+                record.search_text = text
+                stale.append(record)
+        model._base_manager.bulk_update(stale, ["search_text"])
+        changed += len(stale)
+        if len(batch) < BATCH_SIZE:
+            return changed
+
+
+@transaction.atomic
+def search_index_refresh(*, publications=None, people=None, events=None, journals=None) -> int:
+    """Recompute the search text of the records given (instances or primary keys) after their
+    related rows changed, and of the publications whose text shows them: the works of the people
+    given and the publications in the journals given. Returns how many records changed."""
+    publication_pks = _pks(publications or ())
+    if people:
+        authorship = installed_apps.get_model("archive", "Authorship")
+        publication_pks.update(
+            authorship.objects.filter(person__in=_pks(people)).values_list(
+                "publication_id", flat=True
+            )
+        )
+    if journals:
+        publication = installed_apps.get_model("archive", "Publication")
+        publication_pks.update(
+            publication.objects.filter(journal__in=_pks(journals)).values_list("pk", flat=True)
+        )
+    changed = 0
+    for kind, pks in (
+        ("person", _pks(people or ())),
+        ("event", _pks(events or ())),
+        ("journal", _pks(journals or ())),
+        ("publication", publication_pks),
+    ):
+        if pks:
+            changed += _recompute(kind, pks)
+    return changed
+
+
+def search_index_rebuild(*, apps=installed_apps) -> dict[str, int]:
+    """Recompute every record's search text; how many changed, by kind. The data migration passes
+    its historical `apps`."""
+    with transaction.atomic():
+        return {kind: _recompute(kind, None, apps=apps) for kind in _kinds(apps)}
+
+
+class SearchIndexAdminMixin:
+    """For a ModelAdmin of a public record: refresh its search text once its inlines are saved
+    (the record's own save() ran before they were)."""
+
+    _KEYWORDS = {
+        "publication": "publications",
+        "person": "people",
+        "event": "events",
+        "journal": "journals",
+    }
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        keyword = self._KEYWORDS[form.instance._meta.model_name]
+        search_index_refresh(**{keyword: [form.instance]})
