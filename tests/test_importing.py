@@ -565,3 +565,10 @@ def test_booksci_authors_written_family_name_first_stay_one_person(authors, expe
     from archive.importing.booksci import split_authors
 
     assert split_authors(authors) == expected
+
+
+def test_imported_records_can_be_found_by_the_public_search():
+    import_through_command(FIXTURES / "booksci_cold_war_history.json")
+
+    assert "苏联" in Publication.objects.get().search_text
+    assert "ji-dong gu" in Person.objects.get().search_text

@@ -252,6 +252,7 @@ class PersonIndex:
         self.by_key: dict[str, int] = {}
         self.looked_up: set[str] = set()
         self.created_ids: list[int] = []
+        self.indexed = 0  # how many of created_ids have had their search text written
         self._slugs = SlugAllocator(Person)
 
     def load(self, keys) -> None:

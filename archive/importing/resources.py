@@ -46,6 +46,7 @@ from archive.models import (
     PublicationTitle,
 )
 from archive.models.journals import format_decimal
+from archive.search import search_index_refresh
 
 AUTHORITATIVE_FORMATS = {"csv", "tsv", "xlsx"}
 LARGE_PREVIEW = 500  # rows; above this the preview shows verdicts without a field-by-field diff
@@ -586,6 +587,12 @@ class PublicationResource(resources.ModelResource):
             changed_abstracts, ["text", "is_machine_translation"]
         )
         self._link_keywords(keyword_links)
+        people = self.session.people
+        search_index_refresh(
+            publications=[publication.pk for publication, _, _ in ready],
+            people=people.created_ids[people.indexed :],
+        )
+        people.indexed = len(people.created_ids)
         batch = self.session.batch
         if batch is not None:
             # New records point to their batch already; only what an update overwrote is kept.
