@@ -3,19 +3,25 @@
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import identifiers, names
+from archive.importing import undo
+from archive.importing.undo import UndoReport
+from archive.importing.undo_checks import undo_blockers
 from archive.models import (
     Authorship,
     EventParticipation,
     FormerSlug,
+    ImportBatch,
     Person,
     PersonName,
     PublicationSubject,
     Status,
 )
+from archive.search import search_index_refresh
 
 CURATORS_GROUP = "Curators"
 CURATED_MODELS = [
@@ -132,6 +138,7 @@ def person_merge(*, keep: Person, merge: list[Person], user=None) -> Person:
             % {"person": keep, "problems": " ".join(error.messages)}
         ) from error
     keep.save()
+    search_index_refresh(people=[keep])
     return keep
 
 
@@ -223,3 +230,68 @@ def _log_merge(user, keep: Person, merged: list[Person]) -> None:
         action_flag=DELETION,
         change_message=_("Merged into %(person)s (#%(pk)s).") % {"person": keep, "pk": keep.pk},
     )
+
+
+# Undoing imports
+
+
+def import_batch_undo_blockers(batch: ImportBatch) -> list[str]:
+    """Why the import cannot be undone, one readable line each; [] when it can."""
+    return undo_blockers(batch)
+
+
+def import_batch_undo_preview(batch: ImportBatch) -> UndoReport:
+    """What undoing the import would remove and restore."""
+    return undo.batch_records(batch).preview()
+
+
+@transaction.atomic
+def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
+    """Take an import back: delete the records it created, put back those it updated exactly as
+    they were (fields and relations), delete the rankings it added, and mark the batch undone.
+
+    Refused with a ValidationError listing `import_batch_undo_blockers` when anything it touched
+    was edited since, or changed by a later import; nothing changes then.
+    """
+    # Locked, so that two curators cannot undo one import twice.
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    records = undo.batch_records(batch)
+    blockers = undo_blockers(batch, records)
+    if blockers:
+        raise ValidationError(blockers)
+    log = None
+    if user is not None and user.is_authenticated:
+
+        def log(queryset, deleted: bool) -> None:
+            LogEntry.objects.log_actions(
+                user_id=user.pk,
+                queryset=list(queryset),
+                action_flag=DELETION if deleted else CHANGE,
+                change_message=(
+                    _("Deleted by undoing import #%(pk)s.")
+                    if deleted
+                    else _("Put back as it was before import #%(pk)s.")
+                )
+                % {"pk": batch.pk},
+            )
+
+    try:
+        with transaction.atomic():
+            report = undo.undo_records(records, log=log)
+    except IntegrityError as error:
+        raise ValidationError(
+            _("The database refused to undo this import (%(error)s); nothing was changed.")
+            % {"error": error}
+        ) from error
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_at = timezone.now()
+    batch.undone_by = user if user is not None and user.is_authenticated else None
+    batch.save(update_fields=["status", "undone_at", "undone_by"])
+    if log is not None:
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=[batch],
+            action_flag=CHANGE,
+            change_message=_("Undone: %(report)s.") % {"report": report.describe(done=True)},
+        )
+    return report

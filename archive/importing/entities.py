@@ -8,34 +8,21 @@ unchanged row is reported "unchanged" and not touched. A file is imported whole 
 A column left out of a file leaves that field alone; an empty cell clears it.
 """
 
-import datetime
 import hashlib
 import json
 from collections.abc import Callable
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from import_export import fields, resources
 
-from archive.exporting.formats import restore
 from archive.importing.cleaning import clean_text
 from archive.importing.matching import new_record_status
-from archive.models import ImportBatch
-
-
-def cell_text(value) -> str:
-    """A cell as the text it shows: spreadsheets hand over numbers and dates, not text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return restore(str(value))
+from archive.importing.spreadsheets import cell_text
+from archive.importing.undo import record_snapshots
+from archive.models import ImportBatch, ImportChange
+from archive.search import search_index_refresh
 
 
 def json_items(cell: str, *, example: str) -> list[dict]:
@@ -76,6 +63,9 @@ def listing(values, limit: int = 5) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
+_SEARCH_KEYWORDS = {"person": "people", "event": "events", "journal": "journals"}
+
+
 class EntityResource(resources.ModelResource):
     """Base of the person, event and journal resources."""
 
@@ -86,7 +76,7 @@ class EntityResource(resources.ModelResource):
     #: Columns holding relations, each with the three methods described at `read_relation`.
     relation_columns: tuple[str, ...] = ()
     #: Whether an updated record also points to the import batch ("last changed by").
-    batch_marks_updates = False
+    batch_marks_updates = True
 
     slug = fields.Field(attribute="slug", column_name="slug", readonly=True)
 
@@ -131,6 +121,7 @@ class EntityResource(resources.ModelResource):
         return super().import_data(dataset, **kwargs)
 
     def before_import(self, dataset, **kwargs):
+        self.saved_ids: list[int] = []
         dataset.headers = [clean_text(header) for header in dataset.headers or []]
         headers = set(dataset.headers)
         missing = [column for column in self.required_columns if column not in headers]
@@ -157,13 +148,19 @@ class EntityResource(resources.ModelResource):
             )
         self.new_status = new_record_status(self.publish)
         self.rows_by_record: dict[int, int] = {}
+        self.changes: list[ImportChange] = []
         self.records_by_slug: dict[str, int] = {}
 
     def after_import(self, dataset, result, **kwargs):
         if not (result.has_errors() or result.has_validation_errors()):
             self.finish_import()
+            # The record's own save() ran before its name variants and translations were written.
+            search_index_refresh(
+                **{_SEARCH_KEYWORDS[self._meta.model._meta.model_name]: self.saved_ids}
+            )
         super().after_import(dataset, result, **kwargs)
         if self.batch is not None:
+            ImportChange.objects.bulk_create(self.changes, batch_size=500)
             totals = result.totals
             self.batch.new_count = totals.get("new", 0)
             self.batch.updated_count = totals.get("update", 0)
@@ -268,12 +265,25 @@ class EntityResource(resources.ModelResource):
         return getattr(self, f"{column}_unchanged")(record, value)
 
     def before_save_instance(self, instance, row, **kwargs):
+        if self.batch is not None and instance.pk is not None:
+            # What an updated record was, relations included, so the import can be undone; the
+            # database still holds it, since relations are written after the record.
+            self.changes.append(
+                ImportChange(
+                    batch=self.batch,
+                    content_type=ContentType.objects.get_for_model(type(instance)),
+                    object_id=instance.pk,
+                    action=ImportChange.Action.UPDATED,
+                    before=record_snapshots(type(instance), [instance.pk])[instance.pk],
+                )
+            )
         if self.batch_marks_updates:
             instance.import_batch = self.batch
 
     def after_save_instance(self, instance, row, **kwargs):
         for column, value in instance.import_relations.items():
             self.save_relation(column, instance, value, **kwargs)
+        self.saved_ids.append(instance.pk)
 
     def save_relation(self, column: str, instance, value, *, row_number: int, **kwargs) -> None:
         getattr(self, f"save_{column}")(instance, value, row_number=row_number)

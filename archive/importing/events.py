@@ -16,13 +16,8 @@ from archive import names
 from archive.identifiers import normalize_doi
 from archive.importing import canonical
 from archive.importing.cleaning import clean_paragraphs, clean_text
-from archive.importing.entities import (
-    EntityResource,
-    cell_text,
-    json_items,
-    listing,
-    validate_item,
-)
+from archive.importing.entities import EntityResource, json_items, listing, validate_item
+from archive.importing.spreadsheets import cell_text
 from archive.models import (
     Event,
     EventParticipation,
