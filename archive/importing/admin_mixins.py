@@ -1,21 +1,30 @@
-"""Import and export in the admin for people, events and journals.
+"""Import and export in the admin for publications, people, events and journals.
 
-The import page asks, as the publication import does, whether new records become published or
-drafts; the choice and the file's SHA-256 travel through the confirm step to the resource, which
-records them on the import batch. Exports use the neutralising formats and whatever filters and
-search the change list shows.
+The import page asks whether new records become published or drafts; the choice and the file's
+SHA-256 travel through the confirm step to the resource, which records them on the import batch.
+Exports use the neutralising formats and whatever filters and search the change list shows.
+
+An uploaded file waits in private storage between the preview and the confirmation. A preview
+that offers nothing to confirm deletes it at once, and every upload first clears the files of
+previews abandoned more than a day ago (archive.importing.uploads).
 """
 
 import hashlib
+import logging
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from archive.importing.formats import ImportFileError
+from archive.importing.reading import ImportFileError
+from archive.importing.uploads import import_uploads_clear
 from archive.models import Status
+
+logger = logging.getLogger(__name__)
 
 
 class RecordImportForm(ImportForm):
@@ -50,10 +59,51 @@ class RecordConfirmImportForm(ConfirmImportForm):
 
 
 class RecordImportExportMixin(ImportExportMixin):
-    """Import (CSV, TSV, XLSX) and export for a record admin with one EntityResource."""
+    """Import and export for a record admin with one resource that takes these keyword
+    arguments: publish, format_name and checksum for an import, none for an export."""
 
     import_form_class = RecordImportForm
     confirm_form_class = RecordConfirmImportForm
+
+    def import_action(self, request, **kwargs):
+        uploading = request.method == "POST" and self.has_import_permission(request)
+        if uploading:
+            try:
+                import_uploads_clear()
+            except OSError:
+                logger.exception("Could not clear the uploads of abandoned import previews.")
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        upload = request.FILES.get("import_file")
+        if uploading and "confirm_form" not in context and upload is not None:
+            self._forget_upload(upload)
+        return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # The preview was left open until its upload was cleared away.
+            self.message_user(
+                request,
+                _(
+                    "The file of this preview is no longer kept (after a day it is deleted). Upload it again."
+                ),
+                messages.ERROR,
+            )
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
+
+    def _forget_upload(self, upload) -> None:
+        """Delete the stored copy of an upload that will not be confirmed."""
+        name = getattr(upload, "tmp_storage_name", None)
+        if not name:
+            return
+        storage = self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs())
+        try:
+            storage.remove()
+        except OSError:
+            logger.exception("Could not delete the uploaded import file %s.", name)
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")

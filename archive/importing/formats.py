@@ -5,21 +5,23 @@ Each format is a thin adapter: `iter_rows(stream)` turns a file into canonical p
 are not records at all (a `null` in a Semantic Scholar batch answer) are skipped with a reason;
 everything else becomes a row, and bad values are reported by the resource with their row and
 column. One resource then does the matching, validation and preview for every format.
+
+The bibliographic formats come first; the archive's own publication CSV, TSV and XLSX (read by
+spreadsheets.py, their header checked here) come last.
 """
 
+import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import tablib
 from import_export.formats.base_formats import Format
 
 from archive.importing import bibtex, booksci, canonical, crossref, ris, semanticscholar
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read at all; the message says why, in the curator's words."""
+from archive.importing.reading import ImportFileError, decode_text, not_utf8
+from archive.importing.spreadsheets import cell_text, iter_delimited, iter_workbook
 
 
 @dataclass
@@ -36,17 +38,6 @@ class ReadLog:
 
     skipped: list[Skipped] = field(default_factory=list)
     record_numbers: list[int] = field(default_factory=list)
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 text, with or without a byte-order mark; anything else is refused clearly."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). Save it as "
-            "UTF-8; files in GBK, Big5 or other legacy encodings are not accepted."
-        ) from error
 
 
 class RecordFormat(Format):
@@ -130,7 +121,9 @@ class BookSciJSON(RecordFormat):
     @classmethod
     def sniff(cls, file_name, head):
         text = head.decode("utf-8", "ignore")
-        return '"PeriodicalId"' in text or '"resultStr"' in text or '"ListUrlMain"' in text
+        return _is_json(head) and any(
+            f'"{key}"' in text for key in ("PeriodicalId", "resultStr", "ListUrlMain")
+        )
 
     def iter_rows(self, stream):
         try:
@@ -142,12 +135,14 @@ class BookSciJSON(RecordFormat):
                 self.log.record_numbers.append(number)
                 yield row
         except UnicodeDecodeError as error:
-            raise ImportFileError(
-                "The file is not UTF-8 text. Save it as UTF-8; files in GBK, Big5 or other "
-                "legacy encodings are not accepted."
-            ) from error
+            raise not_utf8() from error
         except booksci.FormatError as error:
             raise ImportFileError(str(error)) from error
+
+
+def _is_json(head: bytes) -> bool:
+    # A CSV export holds raw JSON records in a column, with the very keys sniffed for.
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
 
 
 @contextmanager
@@ -169,7 +164,7 @@ class SemanticScholarJSON(RecordFormat):
 
     @classmethod
     def sniff(cls, file_name, head):
-        return semanticscholar.looks_like(head)
+        return _is_json(head) and semanticscholar.looks_like(head)
 
     def iter_rows(self, stream):
         with _file_errors(semanticscholar.FormatError):
@@ -190,7 +185,7 @@ class CrossrefJSON(RecordFormat):
 
     @classmethod
     def sniff(cls, file_name, head):
-        return crossref.looks_like(head)
+        return _is_json(head) and crossref.looks_like(head)
 
     def iter_rows(self, stream):
         with _file_errors(crossref.FormatError):
@@ -233,13 +228,139 @@ class BibTeX(RecordFormat):
             yield from self.rows_from(bibtex.iter_records(text), bibtex.to_row, bibtex.skip_reason)
 
 
-# Sniffing goes in this order: BookSci records carry Semantic Scholar fields inside them.
+class PublicationTable(RecordFormat):
+    """The archive's own publication table: a header row naming canonical columns (any of them,
+    as long as `title` is one; a column left out is read as empty), then one row per
+    publication, with lists "; "-separated and translations and metrics as JSON in their cell."""
+
+    def table_rows(self, stream) -> Iterator[Sequence]:
+        """The file's rows, header first, as cells."""
+        raise NotImplementedError
+
+    def iter_rows(self, stream):
+        with closing(self.table_rows(stream)) as rows:
+            columns = _header(rows)
+            for number, cells in enumerate(rows, start=1):
+                values = [cell_text(cell) for cell in cells]
+                if not any(value.strip() for value in values):
+                    continue  # spreadsheets keep empty rows, as lines of commas in a CSV
+                if any(value.strip() for value in values[len(columns) :]):
+                    raise ImportFileError(
+                        f"Row {number} has more cells than the header has columns "
+                        f"({len(columns)}); a cell holding the separator must be quoted."
+                    )
+                self.log.record_numbers.append(number)
+                row = canonical.row(**dict(zip(columns, values, strict=False)))
+                # None marks a column the file does not have: the importer leaves it alone,
+                # where an empty cell in a column the file has clears the value.
+                row.update(
+                    {
+                        column: None
+                        for column in canonical.PUBLICATION_COLUMNS
+                        if column not in columns
+                    }
+                )
+                yield row
+
+
+def _header(rows: Iterator[Sequence]) -> list[str]:
+    """The publication columns the header row names, in order; one message for anything wrong."""
+    for cells in rows:
+        names = [cell_text(cell).strip() for cell in cells]
+        while names and not names[-1]:
+            names.pop()
+        if names:
+            break
+    else:
+        raise ImportFileError("The file is empty.")
+    known = set(canonical.PUBLICATION_COLUMNS)
+    unknown = [name for name in names if name not in known]
+    repeated = sorted({name for name in names if name in known and names.count(name) > 1})
+    problems = []
+    if "title" not in names:
+        problems.append("no title column")
+    if unknown:
+        shown = [f"“{name}”" if name else "one without a name" for name in unknown[:5]]
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        problems.append(f"columns the archive does not know: {', '.join(shown)}{more}")
+    if repeated:
+        plural = "s" if len(repeated) > 1 else ""
+        problems.append(f"the {', '.join(repeated)} column{plural} more than once")
+    if not problems:
+        return names
+    hint = ""
+    if len(names) == 1 and any(separator in names[0] for separator in ",;\t"):
+        hint = (
+            " The whole first line was read as one column: the file is separated by another "
+            "character than the format chosen (CSV is comma-separated, TSV tab-separated)."
+        )
+    raise ImportFileError(
+        f"The file has {' and '.join(problems)}.{hint} The publication columns are: "
+        f"{', '.join(canonical.PUBLICATION_COLUMNS)} (title is required; the others may be left "
+        "out)."
+    )
+
+
+class _Delimited(PublicationTable):
+    delimiter = ","
+
+    @classmethod
+    def sniff(cls, file_name, head):
+        text = head.decode("utf-8", "ignore").lstrip("\ufeff")
+        first_line = text.splitlines()[0] if text else ""
+        cells = next(csv.reader([first_line], delimiter=cls.delimiter), [])
+        return {"title", "doi"} <= {cell.strip() for cell in cells}
+
+    def table_rows(self, stream):
+        return iter_delimited(stream, delimiter=self.delimiter)
+
+
+class PublicationCSV(_Delimited):
+    """Publications in the archive's own CSV, as the admin and `export_records` export them."""
+
+    name = "csv"
+    title = "Archive CSV (publications)"
+    extensions = ("csv",)
+    content_type = "text/csv"
+
+
+class PublicationTSV(_Delimited):
+    """Publications in the archive's own columns, tab-separated."""
+
+    name = "tsv"
+    title = "Archive TSV (publications)"
+    extensions = ("tsv",)
+    content_type = "text/tab-separated-values"
+    delimiter = "\t"
+
+
+class PublicationXLSX(PublicationTable):
+    """Publications in the archive's own columns, on the active sheet of an Excel workbook."""
+
+    name = "xlsx"
+    title = "Archive XLSX (publications)"
+    extensions = ("xlsx",)
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    @classmethod
+    def sniff(cls, file_name, head):
+        return head.startswith(b"PK\x03\x04") and file_name.lower().endswith(".xlsx")
+
+    def table_rows(self, stream):
+        return iter_workbook(stream)
+
+
+# Sniffing goes in this order: BookSci records carry Semantic Scholar fields inside them. The
+# archive's own tables come last; their header row is unmistakable.
 PUBLICATION_FORMATS: list[type[RecordFormat]] = [
     BookSciJSON,
     SemanticScholarJSON,
     CrossrefJSON,
     RIS,
     BibTeX,
+    PublicationCSV,
+    PublicationTSV,
+    PublicationXLSX,
 ]
 
 

@@ -1,19 +1,103 @@
-"""Reading the archive's own CSV, TSV and XLSX files, as django-import-export formats.
+"""Reading the archive's own CSV, TSV and XLSX files.
 
-Cells come in as they are; the resources clean them, and undo the apostrophe that the export
-formats put before a would-be formula (archive.exporting.formats.restore).
+The readers here stream a table a row at a time (the publication formats in formats.py use
+them); the django-import-export formats at the end read the people, event and journal files.
+Cells come in as they are and `cell_text` turns them into the text they show, undoing the
+apostrophe that the export formats put before a would-be formula
+(archive.exporting.formats.restore).
 
 An XLSX formula is read as the text of the formula, never as a value: openpyxl does not
 evaluate formulas, and the value a spreadsheet program cached for one is not taken either.
 """
 
+import csv
+import datetime
 import io
+import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import suppress
 
 import tablib
 from import_export.formats import base_formats
 
-from archive.importing.formats import ImportFileError, decode_text
+from archive.exporting.formats import restore
+from archive.importing.reading import ImportFileError, decode_text, not_utf8
+
+# A cell may hold a whole record as received (raw_record); the csv module's default limit of
+# 128 KB is less than some Crossref records with their reference lists.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def cell_text(value) -> str:
+    """A cell as the text it shows: spreadsheets hand over numbers and dates, not text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return restore(str(value))
+
+
+def iter_delimited(stream, *, delimiter: str) -> Iterator[list[str]]:
+    """The rows of a CSV or TSV file, a line at a time; a UTF-8 byte-order mark (which Excel
+    writes) is dropped, and any other encoding than UTF-8 is refused."""
+    buffered = stream if isinstance(stream, io.BufferedIOBase) else io.BufferedReader(stream)
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        yield from reader
+    except UnicodeDecodeError as error:
+        raise not_utf8(_offset(buffered, error)) from error
+    except csv.Error as error:
+        raise ImportFileError(f"Line {reader.line_num} cannot be read ({error}).") from error
+    finally:
+        # The caller owns the stream: leave it open (unless it was closed already).
+        with suppress(ValueError):
+            text.detach()
+
+
+def _offset(buffered, error: UnicodeDecodeError) -> int | None:
+    # The decoder was given the bytes read last, which end where the stream now stands.
+    try:
+        return buffered.tell() - len(error.object) + error.start
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def iter_workbook(stream) -> Iterator[tuple]:
+    """The rows of an .xlsx workbook's active sheet, as cell values; a formula as its text."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(stream, read_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(
+            "The file is not an Excel workbook (.xlsx). Save it as .xlsx, or as CSV."
+        ) from error
+    try:
+        for values in workbook.active.iter_rows(values_only=True):
+            yield tuple(_cell(value) for value in values)
+    finally:
+        workbook.close()
+
+
+def _cell(value):
+    # An array formula comes as an object holding the formula's text.
+    value = getattr(value, "text", value)
+    if isinstance(value, str) and value.startswith("'\n"):
+        # XML turns a carriage return into a line feed (XML 1.0 §2.11), so the neutralised
+        # "'\r…" the export wrote reads back as "'\n…".
+        return "'\r" + value[2:]
+    return value
+
+
+# --- people, events and journals: django-import-export formats --------------------------------
 
 
 class _Text:
@@ -40,39 +124,18 @@ class XLSX(base_formats.XLSX):
     name = "xlsx"
 
     def create_dataset(self, in_stream):
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise ImportFileError(
-                "The file is not an Excel workbook (.xlsx). Save it as .xlsx, or as CSV."
-            ) from error
-        try:
-            rows = workbook.active.iter_rows(values_only=True)
-            headers = list(next(rows, ()))
-            while headers and headers[-1] in (None, ""):
-                headers.pop()
-            dataset = tablib.Dataset(headers=[str(h) if h is not None else "" for h in headers])
-            width = len(headers)
-            for values in rows:
-                cells = [_cell(value) for value in values[:width]]
-                if all(cell in (None, "") for cell in cells):
-                    continue
-                dataset.append(cells + [None] * (width - len(cells)))
-        finally:
-            workbook.close()
+        rows = iter_workbook(io.BytesIO(in_stream))
+        headers = list(next(rows, ()))
+        while headers and headers[-1] in (None, ""):
+            headers.pop()
+        dataset = tablib.Dataset(headers=[str(h) if h is not None else "" for h in headers])
+        width = len(headers)
+        for values in rows:
+            cells = list(values[:width])
+            if all(cell in (None, "") for cell in cells):
+                continue
+            dataset.append(cells + [None] * (width - len(cells)))
         return dataset
-
-
-def _cell(value):
-    # An array formula comes as an object holding the formula's text.
-    value = getattr(value, "text", value)
-    if isinstance(value, str) and value.startswith("'\n"):
-        # XML turns a carriage return into a line feed (XML 1.0 §2.11), so the neutralised
-        # "'\r…" the export wrote reads back as "'\n…".
-        return "'\r" + value[2:]
-    return value
 
 
 TABLE_FORMATS = [CSV, TSV, XLSX]

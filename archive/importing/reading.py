@@ -1,0 +1,24 @@
+"""What every reader of an import file shares: the one message a curator sees when a file cannot
+be read at all, and UTF-8 decoding (the only text encoding the archive accepts)."""
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all; the message says why, in the curator's words."""
+
+
+def not_utf8(byte: int | None = None) -> ImportFileError:
+    """The error for text that is not UTF-8; `byte` is the 0-based offset of the first bad byte."""
+    where = f" (byte {byte + 1} cannot be read)" if byte is not None else ""
+    return ImportFileError(
+        f"The file is not UTF-8 text{where}. Save it as UTF-8; files in GBK, Big5 or other "
+        "legacy encodings are not accepted."
+    )
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text, with or without a byte-order mark; anything else is refused clearly."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        # The decoder reports offsets after the byte-order mark it dropped.
+        raise not_utf8(len(data) - len(error.object) + error.start) from error
