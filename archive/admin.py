@@ -1,24 +1,20 @@
 """Curation: every record editable, linked by autocomplete, searchable in every script."""
 
-import hashlib
 import json
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
 
 from archive import admin_merging
+from archive.admin_imports import ImportBatchAdmin
 from archive.exporting.formats import EXPORT_FORMATS
 from archive.importing.admin_mixins import RecordImportExportMixin
 from archive.importing.events import EventResource
-from archive.importing.formats import PUBLICATION_FORMATS, ImportFileError
+from archive.importing.formats import PUBLICATION_FORMATS
 from archive.importing.journals import JournalResource
 from archive.importing.people import PersonResource
 from archive.importing.resources import PublicationResource
@@ -43,6 +39,7 @@ from archive.models import (
     PublicationTitle,
     Status,
 )
+from archive.search import SearchIndexAdminMixin
 from archive.services import records_set_status
 
 admin.site.site_header = _("Archive curation")
@@ -75,7 +72,7 @@ def unpublish(modeladmin, request, queryset):
     )
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(SearchIndexAdminMixin, admin.ModelAdmin):
     """What the four public kinds of record share in the admin."""
 
     actions = [publish, unpublish]
@@ -137,43 +134,11 @@ class PublicationEventInline(admin.TabularInline):
     autocomplete_fields = ["event"]
 
 
-class PublicationImportForm(ImportForm):
-    new_records = forms.ChoiceField(
-        label=_("New records become"),
-        choices=[(Status.PUBLISHED, _("Published")), (Status.DRAFT, _("Drafts"))],
-        initial=Status.PUBLISHED,
-        help_text=_("Records already in the archive keep their status."),
-    )
-
-    def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        if upload.size > settings.ARCHIVE_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s bytes; the largest accepted is %(limit)s bytes.")
-                % {"size": f"{upload.size:,}", "limit": f"{settings.ARCHIVE_IMPORT_MAX_BYTES:,}"}
-            )
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        self.checksum = digest.hexdigest()
-        return upload
-
-
-class PublicationConfirmImportForm(ConfirmImportForm):
-    new_records = forms.ChoiceField(
-        choices=[(Status.PUBLISHED, Status.PUBLISHED), (Status.DRAFT, Status.DRAFT)],
-        widget=forms.HiddenInput(),
-    )
-    checksum = forms.CharField(widget=forms.HiddenInput(), required=False)
-
-
 @admin.register(Publication)
-class PublicationAdmin(ImportMixin, RecordAdmin):
+class PublicationAdmin(RecordImportExportMixin, RecordAdmin):
     resource_classes = [PublicationResource]
     import_formats = PUBLICATION_FORMATS
-    import_form_class = PublicationImportForm
-    confirm_form_class = PublicationConfirmImportForm
+    export_formats = EXPORT_FORMATS
 
     list_display = ["title_short", "authors_list", "journal", "year", "publication_type", "status"]
     list_display_links = ["title_short"]
@@ -259,33 +224,6 @@ class PublicationAdmin(ImportMixin, RecordAdmin):
     @admin.display(description=_("record as received"))
     def raw_record_pretty(self, obj):
         return pretty_json(obj.raw_record)
-
-    # The import form's extra choices travel to the resource, through the confirm step.
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        data = getattr(form, "cleaned_data", None) or {}
-        format_index = data.get("format")
-        format_name = ""
-        if format_index not in (None, ""):
-            format_name = self.get_import_formats()[int(format_index)].name
-        return {
-            "publish": data.get("new_records", Status.PUBLISHED) == Status.PUBLISHED,
-            "format_name": format_name,
-            "checksum": data.get("checksum") or getattr(form, "checksum", ""),
-        }
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["new_records"] = import_form.cleaned_data["new_records"]
-            initial["checksum"] = getattr(import_form, "checksum", "")
-        return initial
-
-    def add_data_read_fail_error_to_form(self, form, error):
-        if isinstance(error, ImportFileError):
-            form.add_error("import_file", str(error))
-        else:
-            super().add_data_read_fail_error_to_form(form, error)
 
 
 @admin.register(Keyword)
@@ -504,25 +442,5 @@ class JournalAdmin(RecordImportExportMixin, RecordAdmin):
 # --- imports --------------------------------------------------------------------------------
 
 
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "file_name",
-        "format",
-        "created_by",
-        "new_count",
-        "updated_count",
-        "unchanged_count",
-        "status",
-    ]
-    list_filter = ["format", "status", "publish"]
-    search_fields = ["file_name", "checksum"]
-    date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in ImportBatch._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+# The log of imports and undoing them: archive/admin_imports.py.
+admin.site.register(ImportBatch, ImportBatchAdmin)

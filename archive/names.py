@@ -46,7 +46,7 @@ def normalize(name: str) -> str:
 
 
 def natural_order(name: str) -> str:
-    """"Gu, Ji-Dong" -> "Ji-Dong Gu"; other names as they are (normalised)."""
+    """ "Gu, Ji-Dong" -> "Ji-Dong Gu"; other names as they are (normalised)."""
     text = normalize(name)
     family, comma, given = text.partition(",")
     if comma and given.strip() and "," not in given:

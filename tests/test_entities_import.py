@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import tablib
 
 from archive.importing.events import EventResource
 from archive.importing.journals import JournalResource
@@ -525,3 +526,17 @@ def test_events_are_matched_on_title_and_date_when_the_row_has_no_slug():
 
     event.refresh_from_db()
     assert (Event.objects.count(), event.place) == (2, "Geneva")
+
+
+def test_imported_people_are_found_by_every_name_variant():
+    from archive.search import search_filter
+
+    csv_bytes = (
+        "display_name,name_variants\n"
+        'Mao Zedong,"[{""name"": ""毛泽东"", ""language"": ""zh"", ""kind"": ""native""}]"\n'
+    ).encode()
+    dataset = tablib.Dataset().load(csv_bytes.decode(), format="csv")
+    result = PersonResource().import_data(dataset, use_transactions=True)
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert list(search_filter(Person.objects.all(), "毛泽东")) == [Person.objects.get()]

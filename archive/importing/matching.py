@@ -6,6 +6,7 @@ An import loads what it needs once, in a few queries, and creates what is missin
 100,000-record file does not cost a query per row.
 """
 
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -172,20 +173,31 @@ def _decimal(value) -> Decimal | None:
 
 
 class MetricLedger:
-    """Journal rankings: a new one is written only when it differs from the latest of its kind."""
+    """Journal rankings. A ranking dated by its source (an exported series carries
+    `recorded_on`) is matched to the ranking of that day; an undated one is compared with the
+    latest of its kind and written, dated today, only when it differs."""
 
     def __init__(self, *, batch=None):
         self.batch = batch
         self.latest: dict[tuple, tuple] | None = None
+        self.by_day: dict[tuple, tuple] = {}
         self.pending: dict[tuple, JournalMetric] = {}
 
     def _load(self):
         self.latest = {}
         rows = JournalMetric.objects.order_by("recorded_on", "pk").values_list(
-            "journal_id", "system", "category", "impact_factor", "quartile", "zone", "year"
+            "journal_id",
+            "system",
+            "category",
+            "recorded_on",
+            "impact_factor",
+            "quartile",
+            "zone",
+            "year",
         )
-        for journal_id, system, category, *values in rows:
+        for journal_id, system, category, recorded_on, *values in rows:
             self.latest[(journal_id, system, category)] = tuple(values)
+            self.by_day[(journal_id, system, category, recorded_on)] = tuple(values)
 
     def record(self, journal_id: int, metrics: list[dict]) -> None:
         if self.latest is None:
@@ -198,10 +210,19 @@ class MetricLedger:
                 int(metric["zone"]) if metric.get("zone") not in (None, "") else None,
                 int(metric["year"]) if metric.get("year") not in (None, "") else None,
             )
-            if self.latest.get(key) == values:
-                continue
-            self.latest[key] = values
-            self.pending[key] = JournalMetric(
+            dated = metric.get("recorded_on")
+            if dated:
+                recorded_on = datetime.date.fromisoformat(str(dated))
+                if self.by_day.get((*key, recorded_on)) == values:
+                    continue
+            else:
+                if self.latest.get(key) == values:
+                    continue
+                recorded_on = timezone.localdate()
+            self.by_day[(*key, recorded_on)] = values
+            if self.latest.get(key) is None or not dated:
+                self.latest[key] = values
+            self.pending[(*key, recorded_on)] = JournalMetric(
                 journal_id=journal_id,
                 system=key[1],
                 category=key[2],
@@ -209,7 +230,7 @@ class MetricLedger:
                 quartile=values[1],
                 zone=values[2],
                 year=values[3],
-                recorded_on=metric.get("recorded_on") or timezone.localdate(),
+                recorded_on=recorded_on,
                 source=metric.get("source", "") or "",
                 import_batch=self.batch,
             )

@@ -320,9 +320,7 @@ class PublicationResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
-        row["doi"] = normalize_doi(row.get("doi"))
-        row["title"] = clean_title(row.get("title"))
-        row["abstract"] = clean_abstract(row.get("abstract"))
+        cleaners = {"doi": normalize_doi, "title": clean_title, "abstract": clean_abstract}
         for column in (
             "volume",
             "issue",
@@ -332,7 +330,10 @@ class PublicationResource(resources.ModelResource):
             "source_id",
             "source_platform",
         ):
-            row[column] = clean_text(row.get(column))
+            cleaners[column] = clean_text
+        for column, clean in cleaners.items():
+            if row.get(column) is not None or column in ("doi", "title"):
+                row[column] = clean(row.get(column))
         number = kwargs["row_number"] + self.row_offset
         first = self.session.seen_keys.get(_matching_key(row))
         if first is not None and first != number:
@@ -380,6 +381,14 @@ class PublicationResource(resources.ModelResource):
             errors = error.update_error_dict(errors)
         if instance.pk and not self.authoritative:
             self._keep_what_the_source_lacks(instance)
+        elif instance.pk:
+            self._keep_columns_not_given(instance, row)
+        for column, value in row.items():
+            # What is still missing (a new record, or an empty spreadsheet cell) is empty text.
+            if value is None and column in _MODEL_FIELDS and column != "journal":
+                field = Publication._meta.get_field(column)
+                if getattr(instance, field.attname) is None and not field.null:
+                    setattr(instance, field.attname, field.get_default())
         if not row.get("citation_count_date"):
             if counted == instance.citation_count and counted_on:
                 instance.citation_count_date = counted_on
@@ -410,7 +419,20 @@ class PublicationResource(resources.ModelResource):
             )
         except ValidationError as error:
             errors.setdefault("journal", []).extend(error.messages)
-        if instance.journal_id is None and instance.pk and not self.authoritative:
+        journal_not_given = all(
+            row.get(column) is None
+            for column in (
+                "journal",
+                "journal_issn_print",
+                "journal_issn_electronic",
+                "journal_ids",
+            )
+        )
+        if (
+            instance.journal_id is None
+            and instance.pk
+            and (not self.authoritative or journal_not_given)
+        ):
             instance.journal_id = self.snapshots[instance.pk]["fields"]["journal_id"]
         if instance.journal_id is not None:
             try:
@@ -424,6 +446,14 @@ class PublicationResource(resources.ModelResource):
             instance.publication_type = "journal-article" if instance.journal_id else "other"
         if errors:
             raise ValidationError(errors)
+
+    def _keep_columns_not_given(self, instance, row) -> None:
+        """A table without a column (None in the row) leaves that field as it was."""
+        before = self.snapshots[instance.pk]["fields"]
+        for column, value in row.items():
+            if value is None and column in _MODEL_FIELDS and column != "journal":
+                name = Publication._meta.get_field(column).attname
+                setattr(instance, name, before[name])
 
     def _keep_what_the_source_lacks(self, instance) -> None:
         """A bibliographic source that says less than the archive knows does not erase it:
@@ -524,7 +554,9 @@ class PublicationResource(resources.ModelResource):
         for publication, row, before in ready:
             snapshot = before or {"authors": [], "titles": {}, "abstracts": {}, "keywords": set()}
             printed = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
-            keep_authors = before is not None and not printed and not self.authoritative
+            keep_authors = before is not None and (
+                row.get("authors") is None or (not printed and not self.authoritative)
+            )
             if not keep_authors and [a["name"] for a in snapshot["authors"]] != printed:
                 if before is not None:
                     stale_authors.append(publication.pk)
@@ -632,7 +664,8 @@ class PublicationResource(resources.ModelResource):
 
     def _relations_match(self, snapshot: dict, row) -> bool:
         printed = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
-        if (printed or self.authoritative) and [a["name"] for a in snapshot["authors"]] != printed:
+        authors_given = row.get("authors") is not None and (printed or self.authoritative)
+        if authors_given and [a["name"] for a in snapshot["authors"]] != printed:
             return False
         for item in row.get("_title_translations", []):
             wanted = (clean_title(item["title"]), bool(item.get("machine_translation")))
