@@ -9,11 +9,13 @@ An import loads what it needs once, in a few queries, and creates what is missin
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from archive import names, slugs
 from archive.identifiers import normalize_issn
 from archive.models import (
+    ImportChange,
     Journal,
     JournalIdentifier,
     JournalMetric,
@@ -75,6 +77,7 @@ class JournalIndex:
         self.status = status
         self.batch = batch
         self.created_ids: list[int] = []
+        self._kept: set[int] = set()
         self._loaded = False
         self._slugs = SlugAllocator(Journal)
 
@@ -140,6 +143,7 @@ class JournalIndex:
             self.by_name.setdefault(key, journal_id)
         new_ids = [pair for pair in ids if pair not in self.by_identifier]
         if new_ids:
+            self._keep_before(journal_id)
             JournalIdentifier.objects.bulk_create(
                 [JournalIdentifier(journal_id=journal_id, scheme=s, value=v) for s, v in new_ids],
                 ignore_conflicts=True,
@@ -147,6 +151,21 @@ class JournalIndex:
             for pair in new_ids:
                 self.by_identifier[pair] = journal_id
         return journal_id
+
+    def _keep_before(self, journal_id: int) -> None:
+        """Record what a journal already in the archive was, before the import adds to it."""
+        if self.batch is None or journal_id in self.created_ids or journal_id in self._kept:
+            return
+        from archive.importing.undo import record_snapshots  # undo reads this module's helpers
+
+        self._kept.add(journal_id)
+        ImportChange.objects.create(
+            batch=self.batch,
+            content_type=ContentType.objects.get_for_model(Journal),
+            object_id=journal_id,
+            action=ImportChange.Action.UPDATED,
+            before=record_snapshots(Journal, [journal_id])[journal_id],
+        )
 
     def _add_missing_issns(self, journal_id: int, issn_print: str, issn_electronic: str) -> None:
         known_print, known_electronic = self.issns.get(journal_id, ("", ""))
@@ -156,6 +175,7 @@ class JournalIndex:
         if issn_electronic and not known_electronic and issn_electronic not in self.by_issn:
             changes["issn_electronic"] = issn_electronic
         if changes:
+            self._keep_before(journal_id)
             Journal.objects.filter(pk=journal_id).update(**changes, updated_at=timezone.now())
             self.issns[journal_id] = (
                 changes.get("issn_print", known_print),
