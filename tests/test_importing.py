@@ -572,3 +572,12 @@ def test_imported_records_can_be_found_by_the_public_search():
 
     assert "苏联" in Publication.objects.get().search_text
     assert "ji-dong gu" in Person.objects.get().search_text
+
+
+def test_import_records_refuses_a_file_over_max_bytes_and_writes_nothing(count_rows):
+    before = count_rows()
+
+    stderr = failed_import(FIXTURES / "booksci_cold_war_history.json", "--max-bytes", "100")
+
+    assert "over the limit of 100 (--max-bytes)" in stderr
+    assert count_rows() == before

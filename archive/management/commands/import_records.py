@@ -5,7 +5,6 @@ import sys
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -57,8 +56,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="No progress bar, even on a terminal."
         )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            help="Refuse files larger than this. Default: no limit, since files are streamed "
+            "(ARCHIVE_IMPORT_MAX_BYTES limits uploads to the admin).",
+        )
 
-    def handle(self, *args, paths, format, dry_run, draft, no_progress, **options):
+    def handle(self, *args, paths, format, dry_run, draft, no_progress, max_bytes, **options):
+        self.max_bytes = max_bytes
         failures = 0
         for path in paths:
             try:
@@ -75,10 +81,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
         size = path.stat().st_size
-        if size > settings.ARCHIVE_IMPORT_MAX_BYTES:
+        if self.max_bytes is not None and size > self.max_bytes:
             raise CommandError(
-                f"{path}: the file is {size:,} bytes, over the limit of "
-                f"{settings.ARCHIVE_IMPORT_MAX_BYTES:,} (ARCHIVE_IMPORT_MAX_BYTES)."
+                f"{path}: the file is {size:,} bytes, over the limit of {self.max_bytes:,} "
+                "(--max-bytes)."
             )
         if size == 0:
             raise CommandError(f"{path}: The file is empty.")
