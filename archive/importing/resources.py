@@ -237,7 +237,12 @@ class PublicationResource(resources.ModelResource):
             ("title__in", titles),
         ):
             for part in chunked(values):
-                for publication in Publication.objects.filter(**{lookup: part}).only(*_LIGHT):
+                # The exclusion lets the database use the partial unique index on the column.
+                column = lookup.split("__", 1)[0]
+                found = (
+                    Publication.objects.filter(**{lookup: part}).exclude(**{column: ""}).order_by()
+                )
+                for publication in found.only(*_LIGHT):
                     light.setdefault(publication.pk, publication)
         self._index(
             light.values(),
