@@ -32,8 +32,6 @@ class Outcome:
     totals: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    batch: ImportBatch | None = None
-    written: bool = False
 
 
 def _chunks(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
@@ -94,8 +92,4 @@ def import_stream(
         ]
         if outcome.errors or dry_run:
             transaction.set_rollback(True)
-        else:
-            batch.refresh_from_db()
-            outcome.batch = batch
-            outcome.written = True
     return outcome

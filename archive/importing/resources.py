@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections import defaultdict
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -637,7 +638,7 @@ class PublicationResource(resources.ModelResource):
                 [
                     ImportChange(
                         batch=batch,
-                        content_type=_content_type(Publication),
+                        content_type=ContentType.objects.get_for_model(Publication),
                         object_id=publication.pk,
                         action=ImportChange.Action.UPDATED,
                         before=_serialisable(before),
@@ -789,15 +790,6 @@ _COMPARED_FIELDS = list(
         ]
     )
 )
-_CONTENT_TYPES: dict[type, object] = {}
-
-
-def _content_type(model):
-    from django.contrib.contenttypes.models import ContentType
-
-    if model not in _CONTENT_TYPES:
-        _CONTENT_TYPES[model] = ContentType.objects.get_for_model(model)
-    return _CONTENT_TYPES[model]
 
 
 def _serialisable(snapshot: dict) -> dict:
