@@ -107,9 +107,23 @@ def test_every_page_has_a_skip_link_landmarks_and_the_main_navigation(client, na
         assertContains(response, f'href="{reverse(f"archive:{list_name}")}"')
 
 
-def test_the_page_language_follows_the_request_language(client):
-    response = client.get(reverse("archive:home"), headers={"accept-language": "zh-hans"})
-    assertContains(response, '<html lang="zh-hans"')
+def test_the_address_decides_the_page_language(client):
+    chinese = client.get("/zh-hans/", headers={"accept-language": "en"})
+    assertContains(chinese, '<html lang="zh-hans"')
+    # An unprefixed address is the English permalink whatever the browser prefers.
+    english = client.get("/", headers={"accept-language": "zh-hans"})
+    assertContains(english, '<html lang="en"')
+
+
+def test_every_page_links_its_other_language_version_keeping_the_filters(client):
+    response = client.get("/publications/?q=%E8%8B%8F%E8%81%94&page=1")
+    assertContains(
+        response,
+        '<link rel="alternate" hreflang="zh-hans" '
+        'href="http://testserver/zh-hans/publications/?q=%E8%8B%8F%E8%81%94&amp;page=1">',
+    )
+    assertContains(response, 'href="/zh-hans/publications/?q=%E8%8B%8F%E8%81%94&amp;page=1"')
+    assertContains(response, '<link rel="canonical" href="http://testserver/publications/?q=')
 
 
 def test_the_current_list_is_marked_in_the_navigation(client):
