@@ -1,13 +1,23 @@
 """The public pages: each view hands a selector's published records to its template."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponsePermanentRedirect
-from django.views.generic import DetailView, ListView, TemplateView
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    StreamingHttpResponse,
+)
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView, ListView, TemplateView, View
 
 from archive import filters, selectors
+from archive.exporting import streaming
 from archive.models import FormerSlug
 
 PAGE_SIZE = 25
+CSV_LABEL = gettext_lazy("CSV")
 
 
 class HomeView(TemplateView):
@@ -39,36 +49,99 @@ class RecordDetailView(DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
-class FilteredListView(ListView):
-    """A selector's published records narrowed by a FilterSet. A filter that cannot be read
-    (a year that is not a number, an unknown choice) is shown with its error and no records,
-    rather than a list the reader would take for filtered."""
+class FilteredRecords:
+    """A selector's published records narrowed by a FilterSet, for a list page or a download."""
 
-    paginate_by = PAGE_SIZE
     filterset_class: type[filters.SearchFilterSet]
 
     def get_base_queryset(self):
         raise NotImplementedError
 
+    def get_filterset(self):
+        return self.filterset_class(self.request.GET or None, queryset=self.get_base_queryset())
+
+
+class FilteredListView(FilteredRecords, ListView):
+    """A filtered list. A filter that cannot be read (a year that is not a number, an unknown
+    choice) is shown with its error and no records, rather than a list the reader would take for
+    filtered. `download_formats` are (URL name, label) pairs: each is offered as a link to the
+    records of every page, with the filters of this one."""
+
+    paginate_by = PAGE_SIZE
+    download_formats: list[tuple[str, str]] = []
+
     def get_queryset(self):
-        self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.get_base_queryset()
-        )
+        self.filterset = self.get_filterset()
         if self.filterset.is_bound and not self.filterset.is_valid():
             return self.filterset.queryset.none()
         return self.filterset.qs
 
+    def get_downloads(self) -> list[dict]:
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        suffix = f"?{query.urlencode()}" if query else ""
+        return [
+            {"url": reverse(url_name) + suffix, "label": label}
+            for url_name, label in self.download_formats
+        ]
+
     def get_context_data(self, **kwargs):
         form = self.filterset.form
         filtered = any(self.request.GET.get(name) for name in form.fields if name != "sort")
-        return super().get_context_data(filter_form=form, filtered=filtered, **kwargs)
+        readable = not self.filterset.is_bound or self.filterset.is_valid()
+        downloads = self.get_downloads() if readable else []
+        return super().get_context_data(
+            filter_form=form, filtered=filtered, downloads=downloads, **kwargs
+        )
 
 
-class PublicationListView(FilteredListView):
+class FilteredDownloadView(FilteredRecords, View):
+    """Every record of a filtered list, in one file. Filters that cannot be read get a 400 that
+    says which, never a file the reader would take for filtered."""
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset()
+        if filterset.is_bound and not filterset.is_valid():
+            problems = "\n".join(
+                f"{filterset.form.fields[name].label}: {' '.join(errors)}"
+                for name, errors in filterset.form.errors.items()
+            )
+            return HttpResponseBadRequest(
+                _("These filters could not be used:") + "\n" + problems,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.download(filterset.qs)
+
+    def download(self, queryset):
+        raise NotImplementedError
+
+
+class CSVDownloadView(FilteredDownloadView):
+    """The archive's own CSV, the columns its importer reads, streamed."""
+
+    filename: str
+
+    def download(self, queryset):
+        response = StreamingHttpResponse(
+            streaming.csv_download(queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return response
+
+
+class PublicationRecords(FilteredRecords):
     filterset_class = filters.PublicationFilterSet
 
     def get_base_queryset(self):
         return selectors.publication_list()
+
+
+class PublicationListView(PublicationRecords, FilteredListView):
+    download_formats = [("archive:publication_list_csv", CSV_LABEL)]
+
+
+class PublicationCSVView(PublicationRecords, CSVDownloadView):
+    filename = "publications.csv"
 
 
 class PublicationDetailView(RecordDetailView):
@@ -78,11 +151,19 @@ class PublicationDetailView(RecordDetailView):
         return selectors.publication_detail_queryset()
 
 
-class PersonListView(FilteredListView):
+class PersonRecords(FilteredRecords):
     filterset_class = filters.PersonFilterSet
 
     def get_base_queryset(self):
         return selectors.person_list()
+
+
+class PersonListView(PersonRecords, FilteredListView):
+    download_formats = [("archive:person_list_csv", CSV_LABEL)]
+
+
+class PersonCSVView(PersonRecords, CSVDownloadView):
+    filename = "people.csv"
 
 
 class PersonDetailView(RecordDetailView):
@@ -92,11 +173,19 @@ class PersonDetailView(RecordDetailView):
         return selectors.person_detail_queryset()
 
 
-class EventListView(FilteredListView):
+class EventRecords(FilteredRecords):
     filterset_class = filters.EventFilterSet
 
     def get_base_queryset(self):
         return selectors.event_list()
+
+
+class EventListView(EventRecords, FilteredListView):
+    download_formats = [("archive:event_list_csv", CSV_LABEL)]
+
+
+class EventCSVView(EventRecords, CSVDownloadView):
+    filename = "events.csv"
 
 
 class EventDetailView(RecordDetailView):
@@ -106,11 +195,19 @@ class EventDetailView(RecordDetailView):
         return selectors.event_detail_queryset()
 
 
-class JournalListView(FilteredListView):
+class JournalRecords(FilteredRecords):
     filterset_class = filters.JournalFilterSet
 
     def get_base_queryset(self):
         return selectors.journal_list()
+
+
+class JournalListView(JournalRecords, FilteredListView):
+    download_formats = [("archive:journal_list_csv", CSV_LABEL)]
+
+
+class JournalCSVView(JournalRecords, CSVDownloadView):
+    filename = "journals.csv"
 
 
 class JournalDetailView(RecordDetailView):
