@@ -127,6 +127,11 @@ def publication_detail_queryset() -> QuerySet[Publication]:
     )
 
 
+def publication_citations() -> QuerySet[Publication]:
+    """Published publications with what a citation or a reference manager's file shows."""
+    return publication_list().prefetch_related("keywords")
+
+
 def latest_publications(limit: int = LATEST_PUBLICATIONS) -> QuerySet[Publication]:
     return publication_list()[:limit]
 

@@ -8,10 +8,26 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("publications/", views.PublicationListView.as_view(), name="publication_list"),
     path("publications.csv", views.PublicationCSVView.as_view(), name="publication_list_csv"),
+    *(
+        path(
+            f"publications.{citation_format.extension}",
+            views.PublicationCitationsView.as_view(citation_format=citation_format),
+            name=f"publication_list_{name}",
+        )
+        for name, citation_format in views.CITATION_FORMATS.items()
+    ),
     path(
         "publications/<slug:slug>/",
         views.PublicationDetailView.as_view(),
         name="publication_detail",
+    ),
+    *(
+        path(
+            f"publications/<slug:slug>/cite.{citation_format.extension}",
+            views.PublicationCitationView.as_view(citation_format=citation_format),
+            name=f"publication_{name}",
+        )
+        for name, citation_format in views.CITATION_FORMATS.items()
     ),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people.csv", views.PersonCSVView.as_view(), name="person_list_csv"),

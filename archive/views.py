@@ -1,23 +1,58 @@
 """The public pages: each view hands a selector's published records to its template."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
+    HttpResponse,
     HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
     StreamingHttpResponse,
 )
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView, View
 
 from archive import filters, selectors
-from archive.exporting import streaming
+from archive.exporting import citations, streaming
 from archive.models import FormerSlug
 
 PAGE_SIZE = 25
 CSV_LABEL = gettext_lazy("CSV")
+# URL name suffix -> format, for a publication's own downloads and its list's.
+CITATION_FORMATS = {
+    "bibtex": citations.BIBTEX,
+    "ris": citations.RIS,
+    "csljson": citations.CSL_JSON,
+}
+
+
+class RobotsView(TemplateView):
+    """robots.txt: crawlers may read every public page, but not the admin nor whole-list
+    downloads, which are costly to make and hold nothing the pages do not."""
+
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
+    downloads = [
+        "archive:publication_list_csv",
+        "archive:person_list_csv",
+        "archive:event_list_csv",
+        "archive:journal_list_csv",
+        *(f"archive:publication_list_{name}" for name in CITATION_FORMATS),
+    ]
+
+    def get_context_data(self, **kwargs):
+        disallowed = []
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                disallowed += [reverse(url_name) for url_name in self.downloads]
+        return super().get_context_data(
+            disallowed=disallowed,
+            sitemap_url=self.request.build_absolute_uri(reverse("sitemap-index")),
+            **kwargs,
+        )
 
 
 class HomeView(TemplateView):
@@ -137,11 +172,31 @@ class PublicationRecords(FilteredRecords):
 
 
 class PublicationListView(PublicationRecords, FilteredListView):
-    download_formats = [("archive:publication_list_csv", CSV_LABEL)]
+    download_formats = [
+        ("archive:publication_list_csv", CSV_LABEL),
+        ("archive:publication_list_bibtex", gettext_lazy("BibTeX")),
+        ("archive:publication_list_ris", gettext_lazy("RIS")),
+        ("archive:publication_list_csljson", gettext_lazy("CSL-JSON")),
+    ]
 
 
 class PublicationCSVView(PublicationRecords, CSVDownloadView):
     filename = "publications.csv"
+
+
+class PublicationCitationsView(PublicationRecords, FilteredDownloadView):
+    """Every publication of the filtered list as BibTeX, RIS or CSL-JSON, streamed."""
+
+    citation_format: citations.CitationFormat = citations.BIBTEX
+
+    def download(self, queryset):
+        response = StreamingHttpResponse(
+            citations.stream(queryset, self.citation_format),
+            content_type=self.citation_format.content_type,
+        )
+        filename = f"publications.{self.citation_format.extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 class PublicationDetailView(RecordDetailView):
@@ -149,6 +204,34 @@ class PublicationDetailView(RecordDetailView):
 
     def get_queryset(self):
         return selectors.publication_detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            citation=citations.formatted_citation(self.object),
+            citation_formats=[
+                (f"archive:publication_{name}", citation_format.name)
+                for name, citation_format in CITATION_FORMATS.items()
+            ],
+            **kwargs,
+        )
+
+
+class PublicationCitationView(DetailView):
+    """One publication as BibTeX, RIS or CSL-JSON."""
+
+    citation_format: citations.CitationFormat = citations.BIBTEX
+
+    def get_queryset(self):
+        return selectors.publication_citations()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = HttpResponse(
+            citations.single(self.object, self.citation_format),
+            content_type=self.citation_format.content_type,
+        )
+        filename = f"{self.object.slug}.{self.citation_format.extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 class PersonRecords(FilteredRecords):
