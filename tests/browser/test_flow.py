@@ -1,0 +1,182 @@
+"""A historian's visit, in a real browser: search, filter, page, read, follow links, download, and
+read it all again in Chinese; by mouse and by keyboard."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import FILTER_FROM_YEAR, FILTER_TYPE, PAGE_SIZE, parse_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def result_count(page) -> str:
+    return page.get_by_role("status").inner_text()
+
+
+def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(page, archive_site):
+    site = archive_site
+    page.goto(site("/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cold War Archive")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Publications").click()
+    expect(page).to_have_url(site("/publications/"))
+
+    # Search: Chinese finds the first record by part of its translated title; Latin script
+    # ignores case.
+    search = page.get_by_role("searchbox", name="Search")
+    for words in ["苏联", "khrushchev"]:
+        search.fill(words)
+        page.get_by_role("button", name="Apply").click()
+        expect(page.get_by_role("status")).to_have_text("1 publication")
+        expect(page.get_by_role("link", name=site.seed_title)).to_be_visible()
+        assert query(page)["q"] == [words]
+
+    # Filter: the search cleared, journal articles from 1970 on: more than one page of them.
+    page.get_by_role("searchbox", name="Search").fill("")
+    page.get_by_label("Type").select_option(FILTER_TYPE)
+    page.get_by_label("From year").fill(str(FILTER_FROM_YEAR))
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("status")).to_have_text(f"{site.filtered_count} publications")
+    assert query(page)["publication_type"] == [FILTER_TYPE]
+    assert len(page.locator("main .record-list > li").all()) == PAGE_SIZE
+
+    # Paginate: page 2 keeps the filters, in the address and in the form.
+    pagination = page.get_by_role("navigation", name="Pagination")
+    pagination.get_by_role("link", name="Next").click()
+    assert query(page)["page"] == ["2"]
+    assert query(page)["publication_type"] == [FILTER_TYPE]
+    assert query(page)["year_min"] == [str(FILTER_FROM_YEAR)]
+    expect(page.get_by_label("Type")).to_have_value(FILTER_TYPE)
+    expect(page.get_by_label("From year")).to_have_value(str(FILTER_FROM_YEAR))
+    current = page.get_by_role("navigation", name="Pagination").locator("[aria-current=page]")
+    expect(current).to_have_text(re.compile(r"\b2$"))
+    on_page_two = len(page.locator("main .record-list > li").all())
+    assert on_page_two == site.filtered_count - PAGE_SIZE
+
+    # Download the whole filtered list (both pages) as CSV.
+    with page.expect_download() as download_info:
+        page.get_by_role("navigation", name="Downloads").get_by_role("link", name="CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), "rb") as downloaded:
+        rows = parse_csv(downloaded.read())
+    assert len(rows) == site.filtered_count
+    assert {"doi", "title", "authors", "publication_date", "journal"} <= set(rows[0])
+    assert {row["publication_type"] for row in rows} == {FILTER_TYPE}
+    assert site.seed_title in {row["title"] for row in rows}
+    assert not set(site.draft_titles) & {row["title"] for row in rows}
+
+    # Read the first record and follow its links to its author, journal and an event, and back.
+    page.goto(site("/publications/?q=khrushchev"))
+    page.get_by_role("link", name=site.seed_title).click()
+    expect(page).to_have_url(site(site.seed_path))
+    for name, path in [
+        (site.seed_author, site.seed_author_path),
+        (site.seed_journal, site.seed_journal_path),
+        (site.seed_event, site.seed_event_path),
+    ]:
+        page.get_by_role("main").get_by_role("link", name=name, exact=True).click()
+        expect(page).to_have_url(site(path))
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        # ... which links back to the publication.
+        expect(page.get_by_role("link", name=site.seed_title)).to_be_visible()
+        page.go_back()
+        expect(page).to_have_url(site(site.seed_path))
+
+    # Switch to Chinese: the same page under /zh-hans/.
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="简体中文").click()
+    expect(page).to_have_url(site(site.seed_path, chinese=True))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(site.seed_title)
+
+
+def test_the_language_switcher_keeps_the_filters_and_page(page, archive_site):
+    path = f"/publications/?publication_type={FILTER_TYPE}&year_min={FILTER_FROM_YEAR}&page=2"
+    page.goto(archive_site(path))
+    page.get_by_role("link", name="简体中文").click()
+    expect(page).to_have_url(archive_site(path, chinese=True))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("[aria-current=page]").last).to_have_text(re.compile(r"\b2$"))
+    # ... and back to English.
+    page.get_by_role("link", name="English").click()
+    expect(page).to_have_url(archive_site(path))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_the_skip_link_is_the_first_stop_and_moves_on_to_the_main_content(page, archive_site):
+    page.goto(archive_site("/publications/"))
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link must be on screen"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null"), (
+        "after the skip link, the next Tab goes to the main content, past the site navigation"
+    )
+
+
+def test_the_filters_can_be_filled_and_submitted_with_the_keyboard(page, archive_site):
+    page.goto(archive_site("/publications/"))
+    search = page.get_by_role("searchbox", name="Search")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "search":
+            break
+    expect(search).to_be_focused()
+    page.keyboard.type("khrushchev")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("1 publication")
+    assert query(page)["q"] == ["khrushchev"]
+
+    # A select and a number field reached with Tab, the form sent with the Apply button.
+    page.get_by_role("searchbox", name="Search").fill("")
+    type_select = page.get_by_label("Type")
+    while page.evaluate("document.activeElement.id") != type_select.get_attribute("id"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # the first type after "Any type": journal articles
+    expect(type_select).to_have_value(FILTER_TYPE)
+    page.get_by_label("From year").focus()
+    page.keyboard.type(str(FILTER_FROM_YEAR))
+    apply = page.get_by_role("button", name="Apply")
+    for _ in range(20):
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+        page.keyboard.press("Tab")
+    expect(apply).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text(f"{archive_site.filtered_count} publications")
+    assert query(page)["publication_type"] == [FILTER_TYPE]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/publications/?q=khrushchev",
+        "/people/?q=khrushchev",
+        "/events/?q=khrushchev",
+        "/journals/?q=khrushchev",
+    ],
+)
+def test_drafts_never_show(page, archive_site, path):
+    """The drafts' names all contain "Khrushchev" and link to the records visited here."""
+    page.goto(archive_site(path))
+    text = page.get_by_role("main").inner_text()
+    for title in archive_site.draft_titles:
+        assert title not in text
+
+
+def test_a_drafts_address_is_not_found(page, archive_site):
+    for path in archive_site.draft_paths:
+        response = page.goto(archive_site(path))
+        assert response.status == 404, path
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
