@@ -8,6 +8,7 @@ import logging
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 
@@ -62,32 +63,39 @@ class PermissionsPolicyMiddleware:
 
 
 class UploadSizeLimitMiddleware:
-    """Refuses a request body larger than the archive accepts before any of it is read, with a
-    page that says so (413), rather than spooling it to disk or answering "Bad Request".
+    """Refuses a request body larger than the archive accepts with a page that says so (413),
+    rather than Django's bare "Bad Request".
 
     A form with files (multipart) may carry an import file of ARCHIVE_IMPORT_MAX_BYTES plus the
-    form's other fields (DATA_UPLOAD_MAX_MEMORY_SIZE); any other body only the latter.
+    form's other fields (DATA_UPLOAD_MAX_MEMORY_SIZE); any other body only the latter. A body
+    declared larger than that is refused before any of it is read; fields over the limit inside
+    a multipart body are found as the form is read, which the CSRF check would do next anyway.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.content_type == "multipart/form-data":
+            limit += settings.ARCHIVE_IMPORT_MAX_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request.content_type == "multipart/form-data":
-            limit += settings.ARCHIVE_IMPORT_MAX_BYTES
-        if limit and length > limit:
-            return render(
-                request,
-                "413.html",
-                {"size": length, "limit": limit, "file_limit": settings.ARCHIVE_IMPORT_MAX_BYTES},
-                status=413,
-            )
+        if limit is not None and length > limit:
+            return self.too_large(request, length, limit)
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 (reading the form is what may fail)
+            except RequestDataTooBig:
+                return self.too_large(request, length, limit)
         return self.get_response(request)
+
+    @staticmethod
+    def too_large(request, size: int, limit: int):
+        context = {"size": size, "limit": limit, "file_limit": settings.ARCHIVE_IMPORT_MAX_BYTES}
+        return render(request, "413.html", context, status=413)
 
 
 class DatabaseUnavailableMiddleware:

@@ -167,6 +167,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO; lockouts still come through as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Security headers, cookies, login throttling ---------------------------------------------

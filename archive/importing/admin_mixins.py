@@ -11,6 +11,7 @@ previews abandoned more than a day ago (archive.importing.uploads).
 
 import hashlib
 import logging
+import re
 
 from django import forms
 from django.conf import settings
@@ -25,6 +26,7 @@ from archive.importing.uploads import import_uploads_clear
 from archive.models import Status
 
 logger = logging.getLogger(__name__)
+STORED_UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")
 
 
 class RecordImportForm(ImportForm):
@@ -56,6 +58,14 @@ class RecordConfirmImportForm(ConfirmImportForm):
         widget=forms.HiddenInput(),
     )
     checksum = forms.CharField(widget=forms.HiddenInput(), required=False)
+
+    def clean_import_file_name(self):
+        # The stored copy's name comes back from the browser: only a name the upload storage
+        # made (MediaStorage: a UUID's hex) is opened, never a path or the uploaded file's name.
+        name = self.cleaned_data["import_file_name"]
+        if not STORED_UPLOAD_NAME.fullmatch(name):
+            raise forms.ValidationError(_("This preview does not name a file uploaded here."))
+        return name
 
 
 class RecordImportExportMixin(ImportExportMixin):

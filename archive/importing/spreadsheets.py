@@ -8,6 +8,9 @@ apostrophe that the export formats put before a would-be formula
 
 An XLSX formula is read as the text of the formula, never as a value: openpyxl does not
 evaluate formulas, and the value a spreadsheet program cached for one is not taken either.
+openpyxl parses a workbook's XML with defusedxml (installed for it), which refuses entity
+declarations, or with lxml's parser that does not expand entities: a "billion laughs" workbook is
+an ImportFileError, not exhausted memory.
 """
 
 import csv
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 
 import tablib
+from defusedxml import DefusedXmlException
 from import_export.formats import base_formats
 
 from archive.exporting.formats import restore
@@ -76,15 +80,37 @@ def iter_workbook(stream) -> Iterator[tuple]:
 
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except (*_XML_REFUSED, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        if _xml_refused(error):
+            raise ImportFileError(XML_REFUSED_MESSAGE) from error
         raise ImportFileError(
             "The file is not an Excel workbook (.xlsx). Save it as .xlsx, or as CSV."
         ) from error
     try:
         for values in workbook.active.iter_rows(values_only=True):
             yield tuple(_cell(value) for value in values)
+    except _XML_REFUSED as error:  # a sheet is parsed only as its rows are read
+        raise ImportFileError(XML_REFUSED_MESSAGE) from error
     finally:
         workbook.close()
+
+
+# defusedxml refuses entity declarations; lxml and ElementTree raise a SyntaxError (for an entity
+# expanding too far, or malformed XML). openpyxl wraps some of these in a ValueError.
+_XML_REFUSED = (DefusedXmlException, SyntaxError)
+XML_REFUSED_MESSAGE = (
+    "The workbook's XML declares entities or is malformed; the archive does not read it, as "
+    "entities can make a small file expand beyond any memory. Save it again from a spreadsheet "
+    "program, or as CSV."
+)
+
+
+def _xml_refused(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, _XML_REFUSED):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _cell(value):
