@@ -22,10 +22,17 @@ def csp_hash(source: str) -> str:
 
 
 # django-import-export's export page (admin/import_export/export.html, 4.4) has one inline
-# handler and two style attributes. Allowing these exact strings by hash ('unsafe-hashes') keeps
-# its "Select all" box working; nothing else inline runs, and only under /admin/.
+# handler and two style attributes, and the field-by-field differences of its import preview
+# (diff-match-patch's HTML) colour insertions and deletions with style attributes. Allowing these
+# exact strings by hash ('unsafe-hashes') keeps the "Select all" box and the colours working;
+# nothing else inline runs, and only under /admin/.
 ADMIN_INLINE_HANDLERS = ("onSelectToggleChange(event)",)
-ADMIN_INLINE_STYLES = ("padding: 0;", "font-weight: bold;")
+ADMIN_INLINE_STYLES = (
+    "padding: 0;",
+    "font-weight: bold;",
+    "background:#e6ffe6;",
+    "background:#ffe6e6;",
+)
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
