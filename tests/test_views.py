@@ -4,11 +4,12 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from archive.models import JournalMetric, Keyword, PublicationEvent, PublicationSubject, Status
 from tests.factories import (
+    add_author,
     add_event_title,
     add_journal_metric,
     add_journal_name,
@@ -554,3 +555,55 @@ def test_every_page_of_the_sample_archive_renders(client):
     for kind in (Publication, Person, Event, Journal):
         for record in kind.objects.published():
             page(client, record.get_absolute_url())
+
+
+# Detail pages: credits, works and facts in order
+
+
+def test_a_publication_lists_its_credits_as_printed_in_order_with_their_roles(client):
+    publication = make_publication()
+    for name in ("Olga Petrova", "Ji-Dong Gu"):
+        add_author(publication, make_person(name))
+    add_author(publication, make_person("Anna Smith"), role="editor", name_as_printed="A. Smith")
+    content = page(client, publication.get_absolute_url()).content.decode()
+    byline = content[content.index('<p class="byline">') :]
+    assert byline.index("Olga Petrova") < byline.index("Ji-Dong Gu") < byline.index("A. Smith")
+    assertContains(page(client, publication.get_absolute_url()), "A. Smith</a> (editor)")
+
+
+def test_a_person_page_lists_their_works_newest_first_with_roles_other_than_author(client):
+    person = make_person()
+    older = make_publication("The older work", publication_date="1999", authors=[person])
+    newer = make_publication("The newer book", publication_date="2021-03")
+    add_author(newer, person, role="editor")
+    response = page(client, person.get_absolute_url())
+    content = response.content.decode()
+    assert content.index(newer.get_absolute_url()) < content.index(older.get_absolute_url())
+    assertContains(response, '<span class="note">editor</span>', html=True)
+
+
+def test_a_journal_page_shows_its_publisher_and_both_issns(client, first_record):
+    response = page(client, first_record["journal"].get_absolute_url())
+    assertContains(response, "<dd>1468-2745</dd>", html=True)
+    assertContains(response, "<dd>1743-7962</dd>", html=True)
+    assertContains(response, "<dd>Taylor &amp; Francis</dd>", html=True)
+
+
+@pytest.mark.parametrize("record", ["article", "gu", "visit", "journal"])
+def test_every_detail_page_has_a_chinese_version(client, first_record, record):
+    # A request leaves its language active in the test's thread: the English path is asked for.
+    with translation.override("en"):
+        url = "/zh-hans" + first_record[record].get_absolute_url()
+    response = page(client, url)
+    assertContains(response, '<html lang="zh-hans"')
+    assertContains(response, f'<link rel="canonical" href="http://testserver{url}">')
+
+
+def test_a_publication_page_offers_its_citation_and_downloads(client, first_record):
+    article = first_record["article"]
+    response = page(client, article.get_absolute_url())
+    assertContains(response, '<h2 id="cite-heading">Cite this publication</h2>', html=True)
+    assertContains(response, "<i>Cold War History</i> 22 (1): 437–57.")
+    for name in ("bibtex", "ris", "csljson"):
+        url = reverse(f"archive:publication_{name}", kwargs={"slug": article.slug})
+        assertContains(response, f'href="{url}"')
