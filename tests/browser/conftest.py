@@ -4,10 +4,13 @@ by Playwright against a live server that serves a small but realistic archive.
 The archive is built once for the whole package and the browser is launched once, so the tests
 stay quick. That rules out pytest-django's `live_server`, whose tests flush the database after
 each test; `archive_site` below starts the same server thread itself and empties the database
-when the package's last test is done, so no other test ever sees these records. The tests are
-marked `django_db` (see `pytestmark` in the test modules) so that pytest-django creates the test
-database even when they run alone; each test then runs in a transaction it rolls back, which the
-committed archive outlives.
+when the package's last test is done, so no other test ever sees these records.
+
+The test thread never uses the ORM while the browser runs: every write happens in `archive_site`
+before Playwright starts, and the tests read what they need from the `Site` it returns. Playwright's
+sync API keeps an asyncio loop running in the test thread, where Django refuses database calls
+(and where, as it turns out, the thread's connection is another one than before Playwright
+started). So the tests need no `DJANGO_ALLOW_ASYNC_UNSAFE`, and are not marked `django_db`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As root, Chromium needs --no-sandbox; the rest keep it off the network and quiet: no field
@@ -41,6 +45,9 @@ PAGE_SIZE = 25
 # The filter the flow test applies: journal articles from 1970 on, more than a page of them.
 FILTER_TYPE, FILTER_FROM_YEAR = "journal-article", 1970
 CHINESE_PREFIX = "/zh-hans"
+
+# Read when pytest collects this package, before any test database replaces it.
+CONFIGURED_DATABASE = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
 
 
 @dataclass
@@ -185,15 +192,37 @@ def build_archive() -> Site:
 
 
 @pytest.fixture(scope="package")
-def archive_site(django_db_setup, django_db_blocker):
+def test_database(django_db_setup, django_db_blocker):
+    """pytest-django creates the test database when some collected test is marked `django_db`.
+    The browser tests are not, so when they run alone the test database is created here."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connections[DEFAULT_DB_ALIAS].settings_dict["NAME"] != CONFIGURED_DATABASE:
+        yield  # pytest-django's, for the other tests of the run
+        return
+    with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(databases, verbosity=0)
+
+
+@pytest.fixture(scope="package")
+def archive_site(test_database, django_db_blocker):
     """The archive built once, served by a live server thread for the package's tests."""
     from django.test.utils import modify_settings
     from pytest_django.live_server_helper import LiveServer
 
-    with django_db_blocker.unblock():
+    database = connections[DEFAULT_DB_ALIAS].settings_dict["NAME"]
+    assert database != CONFIGURED_DATABASE, f"not a test database: {database}"
+    # Unblocked for the package: the server threads query the database between the tests too.
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
         site = build_archive()
-        # The server shares an in-memory SQLite connection; on PostgreSQL it opens its own and
-        # sees the committed rows.
+        # The server shares an in-memory SQLite connection; on PostgreSQL each request thread
+        # opens its own and sees the committed rows. Chromium keeps its HTTP connections alive,
+        # and with them the threads serving them: each request closes its database connection
+        # as it ends, so that none is left open when the test database is dropped.
+        patch.setitem(connections.settings[DEFAULT_DB_ALIAS], "CONN_MAX_AGE", 0)
         server = LiveServer("127.0.0.1:0")
         try:
             with modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"}):
@@ -215,18 +244,12 @@ def browser(archive_site):
         pytest.fail(
             f"The browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
         )
-    # Playwright's sync API keeps an asyncio loop running in the test thread (suspended in a
-    # greenlet between calls), and Django refuses database calls from a thread with a running
-    # loop. The only such calls here are pytest-django's per-test transaction and rollback;
-    # no coroutine runs while they do, so allowing them is safe, and only while the browser runs.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

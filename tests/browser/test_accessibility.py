@@ -7,8 +7,6 @@ from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import screenshot
 
-pytestmark = pytest.mark.django_db
-
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 # Page type -> a function of the fixture archive's Site giving the page's path.

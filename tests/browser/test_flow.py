@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import FILTER_FROM_YEAR, FILTER_TYPE, PAGE_SIZE, parse_csv
 
-pytestmark = pytest.mark.django_db
-
 
 def query(page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
