@@ -6,6 +6,7 @@ model instances, since the framework lists a section whole to paginate it.
 """
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.urls import reverse
 
 from archive.models import Event, Journal, Person, Publication
@@ -53,6 +54,10 @@ class RecordSitemap(BilingualSitemap):
 
     def lastmod(self, item):
         return item[1]
+
+    def get_latest_lastmod(self):
+        # One aggregate, rather than the framework's reading of every record for the index.
+        return self.model.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class PublicationSitemap(RecordSitemap):

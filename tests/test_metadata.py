@@ -1,6 +1,7 @@
 """What machines read from the pages: Highwire Press tags, JSON-LD, Open Graph, canonical
 addresses, sitemap.xml and robots.txt. Published records only, whatever the data holds."""
 
+import datetime
 import json
 import re
 import xml.etree.ElementTree as ElementTree
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from archive import metadata
-from archive.models import Authorship, Keyword, Status
+from archive.models import Authorship, Keyword, Publication, Status
 from tests.factories import (
     add_author,
     add_event_publication,
@@ -154,6 +155,16 @@ def test_highwire_tags_leave_out_what_is_not_known(client):
 def test_highwire_tags_do_not_name_a_draft_journal(client):
     publication = make_publication(journal=make_journal(name="Secret", status=DRAFT))
     assert meta(head_of(client, publication.get_absolute_url()), "citation_journal_title") == []
+
+
+def test_meta_tags_hold_hostile_values_as_text(client):
+    printed = 'Smith"><script>alert(1)</script>, Anna'
+    publication = make_publication(abstract="A &quot;quoted&quot; &lt;b&gt; abstract")
+    add_author(publication, make_person(), name_as_printed=printed)
+    head = head_of(client, publication.get_absolute_url())
+    assert meta(head, "citation_author") == [printed]
+    assert meta(head, "og:description") == ['A "quoted" <b> abstract']
+    assert head.scripts == 1  # the JSON-LD data block alone
 
 
 def test_only_publication_pages_carry_highwire_tags(client, article):
@@ -402,6 +413,27 @@ def test_the_sitemap_lists_published_records_in_both_languages(client, section, 
     alternates = {"en": english, "zh-hans": chinese, "x-default": english}
     assert entries[english] == entries[chinese] == alternates
     assert draft.slug not in client.get(f"/sitemap-{section}.xml").content.decode()
+
+
+def test_the_sitemap_index_dates_each_kind_by_its_latest_published_change(client):
+    old = make_publication()
+    newer = make_publication()
+    make_publication(status=DRAFT)
+    Publication.objects.filter(pk=old.pk).update(
+        updated_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    )
+    Publication.objects.filter(pk=newer.pk).update(
+        updated_at=datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.UTC)
+    )
+    Publication.objects.filter(status=DRAFT).update(
+        updated_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    )
+    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    dated = {
+        sitemap.findtext(f"{SITEMAP}loc"): sitemap.findtext(f"{SITEMAP}lastmod")
+        for sitemap in root.iter(f"{SITEMAP}sitemap")
+    }
+    assert dated[absolute("/sitemap-publications.xml")].startswith("2024-05-01T12:00:00")
 
 
 def test_the_sitemap_lists_the_home_page_and_the_lists(client):
