@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from archive.importing.locking import import_transaction
 from archive.importing.reading import ImportFileError
 from archive.importing.uploads import import_uploads_clear
 from archive.models import Status
@@ -91,7 +92,8 @@ class RecordImportExportMixin(ImportExportMixin):
 
     def process_import(self, request, **kwargs):
         try:
-            return super().process_import(request, **kwargs)
+            with import_transaction():
+                return super().process_import(request, **kwargs)
         except FileNotFoundError:
             # The preview was left open until its upload was cleared away.
             self.message_user(

@@ -17,6 +17,7 @@ from django.db import DatabaseError, transaction
 
 from archive.importing import canonical
 from archive.importing.formats import RecordFormat
+from archive.importing.locking import import_transaction
 from archive.importing.report import describe_errors
 from archive.importing.resources import ImportSession, StreamingPublicationResource
 from archive.models import ImportBatch
@@ -53,7 +54,7 @@ def import_stream(
 ) -> Outcome:
     """Import every record of the stream, or none. Raises ImportFileError for unreadable files."""
     outcome = Outcome()
-    with transaction.atomic():
+    with import_transaction():
         batch = ImportBatch.objects.create(
             created_by=user if user is not None and user.is_authenticated else None,
             file_name=file_name[:255],
