@@ -129,12 +129,12 @@ USE_I18N = True
 USE_TZ = True
 
 # A CDN in front of the static files: its URL here (e.g. https://static.example.org/static/).
-STATIC_URL = os.environ.get("DJANGO_STATIC_URL", "static/")
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_URL = os.environ.get("DJANGO_STATIC_URL") or "static/"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 
 # Uploaded import files are kept out of any public media URL.
-IMPORT_STORAGE_ROOT = Path(os.environ.get("ARCHIVE_IMPORT_STORAGE", VAR_DIR / "imports"))
+IMPORT_STORAGE_ROOT = Path(os.environ.get("ARCHIVE_IMPORT_STORAGE") or VAR_DIR / "imports")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # In production WhiteNoise serves static files compressed, under names that carry a hash of
