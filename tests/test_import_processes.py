@@ -19,9 +19,17 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.urls import reverse
+from import_export.signals import post_import
+
+from archive.importing.locking import IMPORT_LOCK_KEY
+from archive.models import Publication
+from archive.sample import SEED_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 # A safety net for a process that hangs, not a measure of speed.
@@ -215,3 +223,54 @@ def test_two_imports_of_overlapping_files_at_once_create_nothing_twice(database_
         {record["journal"]["name"] for record in records}
     )
     assert query(database_url, "SELECT count(*) FROM archive_authorship") == [(2 * 900,)]
+
+
+def another_import_could_begin() -> bool:
+    """Whether a second connection could start writing an import now."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        with psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            host=settings["HOST"] or "localhost",
+            port=settings["PORT"] or 5432,
+        ) as other:
+            (taken,) = other.execute(
+                "SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY]
+            ).fetchone()
+            return taken
+    with closing(sqlite3.connect(settings["NAME"], uri=True, timeout=0)) as other:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        other.rollback()
+        return True
+
+
+def test_a_confirmed_admin_import_writes_while_no_other_import_can_begin(admin_client):
+    seen_while_importing = []
+
+    def look(**kwargs):
+        seen_while_importing.append(another_import_could_begin())
+
+    upload = SimpleUploadedFile("seed.json", SEED_FILE.read_bytes())
+    preview = admin_client.post(
+        reverse("admin:archive_publication_import"),
+        {"format": "0", "resource": "0", "new_records": "published", "import_file": upload},
+    )
+    form = preview.context["confirm_form"]
+    assert another_import_could_begin()
+    post_import.connect(look)
+    try:
+        admin_client.post(
+            reverse("admin:archive_publication_process_import"),
+            {name: form.initial.get(name, "") for name in form.fields},
+        )
+    finally:
+        post_import.disconnect(look)
+
+    assert seen_while_importing == [False]
+    assert Publication.objects.count() == 1
+    assert another_import_could_begin()
