@@ -55,3 +55,22 @@ def test_every_page_type_has_no_serious_accessibility_violations(
     results = axe.run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert blocking == [], describe(blocking)
+
+
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_page_scrolls_sideways_on_a_phone(browser, archive_site, language):
+    """WCAG 1.4.10 Reflow: at 360 CSS pixels wide, text, tables and charts fit the width."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    too_wide = {}
+    for page_type, path in PAGE_TYPES.items():
+        page.goto(archive_site(path(archive_site), chinese=LANGUAGES[language]))
+        screenshot(page, f"{page_type}-{language}-phone")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide[page_type] = width
+    context.close()
+    assert too_wide == {}, f"pages wider than {PHONE['width']} px: {too_wide}"
