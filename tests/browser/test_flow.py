@@ -178,3 +178,17 @@ def test_a_drafts_address_is_not_found(page, archive_site):
         response = page.goto(archive_site(path))
         assert response.status == 404, path
         expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+
+
+def test_searching_filtering_and_paging_work_with_javascript_off(browser, archive_site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(archive_site("/publications/"))
+    page.get_by_label("Type").select_option(FILTER_TYPE)
+    page.get_by_label("From year").fill(str(FILTER_FROM_YEAR))
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("status")).to_have_text(f"{archive_site.filtered_count} publications")
+    page.get_by_role("navigation", name="Pagination").get_by_role("link", name="Next").click()
+    assert query(page)["page"] == ["2"]
+    assert query(page)["publication_type"] == [FILTER_TYPE]
+    context.close()
