@@ -42,6 +42,8 @@ def test_a_missing_page_is_a_404_in_the_sites_style_and_its_language(client, url
     assert 'class="skip-link"' in page
     with translation.override(language):
         assert translation.gettext("Page not found") in page
+    assert '<meta name="robots" content="noindex">' in page
+    assert 'rel="canonical"' not in page
     if title:
         assert f"<h1>{title}</h1>" in page
 
