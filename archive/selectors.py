@@ -10,10 +10,12 @@ Orderings end with the primary key so that pagination is stable.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import combinations
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     F,
     IntegerField,
@@ -22,11 +24,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
 
-from archive import names
+from archive import names, search
 from archive.models import (
     Authorship,
     Event,
@@ -47,7 +50,9 @@ from archive.models import (
 )
 from archive.models.base import Record
 
-LATEST_PUBLICATIONS = 10
+RECENT_ADDITIONS = 10
+HOME_TIMELINE_EVENTS = 12
+SEARCH_RESULTS_SHOWN = 5
 
 
 # Authors first, then editors, then translators; within each role, in the order printed.
@@ -132,8 +137,41 @@ def publication_citations() -> QuerySet[Publication]:
     return publication_list().prefetch_related("keywords")
 
 
-def latest_publications(limit: int = LATEST_PUBLICATIONS) -> QuerySet[Publication]:
-    return publication_list()[:limit]
+def recent_additions(limit: int = RECENT_ADDITIONS) -> QuerySet[Publication]:
+    """The publications added last. Ids grow with every addition and, unlike `created_at`,
+    are indexed, so this reads `limit` rows however large the archive."""
+    return publication_list().order_by("-pk")[:limit]
+
+
+def _per_year(publications: QuerySet[Publication], sign: int) -> QuerySet:
+    return (
+        publications.exclude(year=None)
+        .order_by()
+        .annotate(sign=Value(sign))
+        .values("year", "sign")
+        .annotate(total=Count("*"))
+        .values_list("year", "sign", "total")
+    )
+
+
+def publications_per_year(*, journal: Journal | None = None) -> dict[int, int]:
+    """How many published publications (in `journal`, when given) each year has, in one grouped
+    query; undated publications are not counted."""
+    if journal is not None:
+        rows = _per_year(Publication.objects.published().filter(journal=journal), 1)
+    else:
+        # Every dated publication less the unpublished ones: the index on `year` alone answers
+        # the first and the status index finds the few drafts, where filtering every row on its
+        # status reads the whole table (at 100,000 publications on SQLite, 140 ms rather than
+        # 40). Statuses are named (not `exclude`), so that the status index can be used.
+        others = [status for status in Status.values if status != Status.PUBLISHED]
+        rows = _per_year(Publication.objects.all(), 1).union(
+            _per_year(Publication.objects.filter(status__in=others), -1), all=True
+        )
+    counts: dict[int, int] = defaultdict(int)
+    for year, sign, total in rows:
+        counts[year] += sign * total
+    return {year: total for year, total in sorted(counts.items()) if total}
 
 
 # People
@@ -178,6 +216,35 @@ def person_detail_queryset() -> QuerySet[Person]:
 
 def event_list() -> QuerySet[Event]:
     return Event.objects.published().order_by(*_earliest_first())
+
+
+def dated_events() -> QuerySet[Event]:
+    """Published events with at least one bound to their date, in time order: a chronology."""
+    return event_list().exclude(date_earliest=None, date_latest=None)
+
+
+def timeline_highlights(limit: int = HOME_TIMELINE_EVENTS) -> list[Event]:
+    """In time order, the `limit` dated events not part of a published event that the most
+    publications discuss, in one query. Links from drafts count in this choice (only published
+    events are shown): counted from the link index alone, it costs a tenth of a count that reads
+    every linked publication's status (13 ms rather than 130 for 30,000 links on SQLite)."""
+    links = (
+        PublicationEvent.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(total=Count("*"))
+        .values("total")
+    )
+    most_discussed = (
+        dated_events()
+        .exclude(parent__status=Status.PUBLISHED)
+        .annotate(discussed=Coalesce(Subquery(links, output_field=IntegerField()), 0))
+        .order_by("-discussed", *_earliest_first())[:limit]
+    )
+    return sorted(
+        most_discussed,
+        key=lambda event: (event.date_earliest or event.date_latest, event.title, event.pk),
+    )
 
 
 def event_detail_queryset() -> QuerySet[Event]:
@@ -237,15 +304,104 @@ def journal_publications(journal: Journal) -> QuerySet[Publication]:
     return publication_list().filter(journal=journal)
 
 
+@dataclass(frozen=True)
+class JournalYear:
+    """A journal's rankings in one year. When it was ranked more than once that year (in
+    several categories, or recorded twice), the best of each: highest impact factor, best
+    quartile, best zone."""
+
+    year: int
+    impact_factor: Decimal | None
+    quartile: str
+    zone: int | None
+    year_recorded: bool  # no ranking gave its edition year; the year it was recorded in
+
+
+def journal_metric_history(journal: Journal) -> list[JournalYear]:
+    """The journal's rankings per year, oldest first. Reads `journal.metrics`, which
+    `journal_detail_queryset` has prefetched: no query per year, and none at all there."""
+    by_year: dict[int, list[JournalMetric]] = defaultdict(list)
+    for metric in journal.metrics.all():
+        by_year[metric.year or metric.recorded_on.year].append(metric)
+    history = []
+    for year, metrics in sorted(by_year.items()):
+        jcr = [m for m in metrics if m.system == JournalMetric.System.JCR]
+        cas = [m for m in metrics if m.system == JournalMetric.System.CAS]
+        factors = [m.impact_factor for m in jcr if m.impact_factor is not None]
+        history.append(
+            JournalYear(
+                year=year,
+                impact_factor=max(factors, default=None),
+                quartile=min((m.quartile for m in jcr if m.quartile), default=""),
+                zone=min((m.zone for m in cas if m.zone), default=None),
+                year_recorded=all(m.year is None for m in metrics),
+            )
+        )
+    return history
+
+
 # The home page
 
 
-def published_counts() -> dict[str, int]:
+def _counts(querysets: dict[str, QuerySet]) -> dict[str, int]:
+    """How many records each queryset holds, in one query (a UNION ALL of counts)."""
+    counts = [
+        queryset.order_by()
+        .annotate(kind=Value(kind, output_field=CharField()))
+        .values("kind")
+        .annotate(total=Count("*"))
+        .values_list("kind", "total")
+        for kind, queryset in querysets.items()
+    ]
+    return dict.fromkeys(querysets, 0) | dict(counts[0].union(*counts[1:], all=True))
+
+
+def _published_by_kind() -> dict[str, QuerySet]:
     return {
-        "publications": Publication.objects.published().count(),
-        "people": Person.objects.published().count(),
-        "events": Event.objects.published().count(),
-        "journals": Journal.objects.published().count(),
+        "publications": Publication.objects.published(),
+        "people": Person.objects.published(),
+        "events": Event.objects.published(),
+        "journals": Journal.objects.published(),
+    }
+
+
+def published_counts() -> dict[str, int]:
+    """How many published records of each kind the archive holds, in one query."""
+    return _counts(_published_by_kind())
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    count: int
+    first: list[Record]
+
+
+def search_everything(
+    query: str, limit: int = SEARCH_RESULTS_SHOWN
+) -> dict[str, SearchResults] | None:
+    """For each kind of record, how many published ones `query` finds and the first `limit` of
+    them in the order of their list, found as the lists find them (`search.search_filter`); None
+    when the query has no word to look for. One query for all the counts, one per kind found."""
+    if not search.search_terms(query):
+        return None
+    lists = {
+        "publications": publication_list(),
+        "people": person_list(),
+        "events": event_list(),
+        "journals": Journal.objects.published().order_by("name", "pk"),
+    }
+    counts = _counts(
+        {
+            kind: search.search_filter(records, query)
+            for kind, records in _published_by_kind().items()
+        }
+    )
+    return {
+        kind: SearchResults(
+            count=counts[kind],
+            first=list(search.search_filter(records, query)[:limit]) if counts[kind] else [],
+        )
+        for kind, records in lists.items()
     }
 
 

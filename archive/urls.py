@@ -6,6 +6,9 @@ app_name = "archive"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    # Not under events/, where an event whose slug is "timeline" would lose its page to it.
+    path("timeline/", views.EventTimelineView.as_view(), name="event_timeline"),
     path("publications/", views.PublicationListView.as_view(), name="publication_list"),
     path("publications.csv", views.PublicationCSVView.as_view(), name="publication_list_csv"),
     *(

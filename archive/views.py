@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView, View
 
-from archive import filters, selectors
+from archive import filters, forms, selectors
 from archive.exporting import citations, streaming
 from archive.models import FormerSlug
 
 PAGE_SIZE = 25
 CSV_LABEL = gettext_lazy("CSV")
+TIMELINE_PAGE_SIZE = 50
 # URL name suffix -> format, for a publication's own downloads and its list's.
 CITATION_FORMATS = {
     "bibtex": citations.BIBTEX,
@@ -61,7 +62,29 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             counts=selectors.published_counts(),
-            latest_publications=selectors.latest_publications(),
+            search_form=forms.SiteSearchForm(),
+            timeline_events=selectors.timeline_highlights(),
+            publications_per_year=selectors.publications_per_year(),
+            recent_additions=selectors.recent_additions(),
+            **kwargs,
+        )
+
+
+class SearchView(TemplateView):
+    """One search across every kind of record: how many of each it finds and the first few,
+    each kind with a link to its list searched the same way."""
+
+    template_name = "archive/search.html"
+
+    def get_context_data(self, **kwargs):
+        form = forms.SiteSearchForm(self.request.GET)
+        query = form.cleaned_data["q"] if form.is_valid() else ""
+        results = selectors.search_everything(query)
+        return super().get_context_data(
+            search_form=form,
+            query=query,
+            results=results,
+            found=sum(kind.count for kind in results.values()) if results else 0,
             **kwargs,
         )
 
@@ -302,5 +325,18 @@ class JournalDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         paginator = Paginator(selectors.journal_publications(self.object), PAGE_SIZE)
         return super().get_context_data(
-            publications_page=paginator.get_page(self.request.GET.get("page")), **kwargs
+            publications_page=paginator.get_page(self.request.GET.get("page")),
+            metric_history=selectors.journal_metric_history(self.object),
+            publications_per_year=selectors.publications_per_year(journal=self.object),
+            **kwargs,
         )
+class EventTimelineView(EventRecords, FilteredListView):
+    """The dated events, filtered as on their list, on a time axis in time order."""
+
+    template_name = "archive/event_timeline.html"
+    paginate_by = TIMELINE_PAGE_SIZE
+
+    def get_base_queryset(self):
+        return selectors.dated_events()
+
+
