@@ -20,8 +20,8 @@ from archive.exporting import citations, streaming
 from archive.models import FormerSlug
 
 PAGE_SIZE = 25
-CSV_LABEL = gettext_lazy("CSV")
 TIMELINE_PAGE_SIZE = 50
+CSV_LABEL = gettext_lazy("CSV")
 # URL name suffix -> format, for a publication's own downloads and its list's.
 CITATION_FORMATS = {
     "bibtex": citations.BIBTEX,
@@ -294,6 +294,16 @@ class EventCSVView(EventRecords, CSVDownloadView):
     filename = "events.csv"
 
 
+class EventTimelineView(EventRecords, FilteredListView):
+    """The dated events, filtered as on their list, on a time axis in time order."""
+
+    template_name = "archive/event_timeline.html"
+    paginate_by = TIMELINE_PAGE_SIZE
+
+    def get_base_queryset(self):
+        return selectors.dated_events()
+
+
 class EventDetailView(RecordDetailView):
     former_slug_kind = FormerSlug.Kind.EVENT
 
@@ -330,13 +340,3 @@ class JournalDetailView(RecordDetailView):
             publications_per_year=selectors.publications_per_year(journal=self.object),
             **kwargs,
         )
-class EventTimelineView(EventRecords, FilteredListView):
-    """The dated events, filtered as on their list, on a time axis in time order."""
-
-    template_name = "archive/event_timeline.html"
-    paginate_by = TIMELINE_PAGE_SIZE
-
-    def get_base_queryset(self):
-        return selectors.dated_events()
-
-
