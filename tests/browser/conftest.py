@@ -80,7 +80,7 @@ def build_archive() -> Site:
     """The sample archive, three more journals, a handful of people and events, enough published
     publications for two pages and a draft of each kind that no page may show."""
     from archive.models import Publication, PublicationType, Status
-    from archive.sample import SEED_DOI, sample_archive_load
+    from archive.sample import EVENTS, SEED_DOI, sample_archive_load
     from tests.factories import (
         add_event_publication,
         add_event_title,
@@ -96,7 +96,8 @@ def build_archive() -> Site:
     sample_archive_load()
     seed = Publication.objects.get(doi=SEED_DOI)
     seed_author = seed.authorships.get(position=1).person
-    seed_event = seed.event_links.order_by("event__date_earliest").first().event
+    # Khrushchev's visit to China, which a search for "khrushchev" finds.
+    seed_event = seed.event_links.get(event__title=EVENTS[0]["title"]).event
 
     journals = [
         make_journal(name="Diplomatic History Review", issn_print="0145-2096"),

@@ -12,11 +12,13 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 # Page type -> a function of the fixture archive's Site giving the page's path.
 PAGE_TYPES = {
     "home": lambda site: "/",
-    "search": lambda site: "/publications/?q=khrushchev",
+    "search": lambda site: "/search/?q=khrushchev",
+    "search-in-a-list": lambda site: "/publications/?q=khrushchev",
     "publication-list": lambda site: "/publications/",
     "person-list": lambda site: "/people/",
     "event-list": lambda site: "/events/",
     "journal-list": lambda site: "/journals/",
+    "event-timeline": lambda site: "/timeline/",
     "filtered-list-no-results": lambda site: "/publications/?q=nothing-matches-this",
     "publication-detail": lambda site: site.seed_path,
     "person-detail": lambda site: site.person_path,

@@ -22,18 +22,25 @@ def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(pa
     site = archive_site
     page.goto(site("/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Cold War Archive")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Publications").click()
-    expect(page).to_have_url(site("/publications/"))
 
-    # Search: Chinese finds the first record by part of its translated title; Latin script
-    # ignores case.
-    search = page.get_by_role("searchbox", name="Search")
+    # The one search box across everything: Chinese finds the first record by part of its
+    # translated title; Latin script ignores case, and finds the people and events too.
     for words in ["苏联", "khrushchev"]:
-        search.fill(words)
-        page.get_by_role("button", name="Apply").click()
-        expect(page.get_by_role("status")).to_have_text("1 publication")
-        expect(page.get_by_role("link", name=site.seed_title)).to_be_visible()
+        page.get_by_role("searchbox", name="Search the archive").fill(words)
+        page.get_by_role("button", name="Search", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/search/\?q="))
         assert query(page)["q"] == [words]
+        found = page.get_by_role("region", name="1 publication")
+        expect(found.get_by_role("link", name=site.seed_title)).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("link", name="Nikita Khrushchev")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("link", name=site.seed_event)).to_be_visible()
+
+    # ... and hands the same search to the list of publications.
+    page.get_by_role("link", name="The publication found, in the list of publications").click()
+    expect(page).to_have_url(site("/publications/?q=khrushchev"))
+    expect(page.get_by_role("status")).to_have_text("1 publication")
+    expect(page.get_by_role("searchbox", name="Search")).to_have_value("khrushchev")
+    expect(page.get_by_role("link", name=site.seed_title)).to_be_visible()
 
     # Filter: the search cleared, journal articles from 1970 on: more than one page of them.
     page.get_by_role("searchbox", name="Search").fill("")
@@ -159,6 +166,8 @@ def test_the_filters_can_be_filled_and_submitted_with_the_keyboard(page, archive
     "path",
     [
         "/",
+        "/search/?q=khrushchev",
+        "/timeline/",
         "/publications/?q=khrushchev",
         "/people/?q=khrushchev",
         "/events/?q=khrushchev",
