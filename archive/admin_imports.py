@@ -3,7 +3,8 @@
 A batch is read-only. Its page lists what the import created and changed (links to the
 change lists filtered on the batch) and, for curators who may import and delete publications,
 offers "Undo this import…": a confirmation page saying what will be removed and restored, or why
-the import cannot be undone.
+the import cannot be undone. Undoing also takes the permission to delete every kind of record it
+would remove and to change every kind it would put back.
 """
 
 from django.contrib import admin, messages
@@ -22,6 +23,7 @@ from archive.models import (
     ImportChange,
     Journal,
     JournalMetric,
+    Keyword,
     Person,
     Publication,
 )
@@ -31,7 +33,6 @@ from archive.services import (
     import_batch_undo_preview,
 )
 
-UNDO_PERMISSIONS = ("archive.import_publication", "archive.delete_publication")
 UPDATED_SHOWN = 20  # updated records linked on a batch's page
 
 
@@ -83,9 +84,23 @@ class ImportBatchAdmin(admin.ModelAdmin):
         # The log stays whole; an import is taken back by undoing it, which the log records.
         return False
 
-    def has_undo_permission(self, request) -> bool:
-        """Undoing deletes publications: it takes the import and the delete permission."""
-        return request.user.has_perms(UNDO_PERMISSIONS)
+    def has_undo_permission(self, request, preview=None) -> bool:
+        """Undoing deletes publications: it takes the permissions to view the log and to import
+        (IMPORT_EXPORT_IMPORT_PERMISSION_CODE) and delete publications. Given the `preview` of an
+        undo, also those to delete what it removes and to change what it puts back."""
+        publications = self.admin_site.get_model_admin(Publication)
+        if not (
+            self.has_view_permission(request)
+            and publications.has_import_permission(request)
+            and publications.has_delete_permission(request)
+        ):
+            return False
+        needed = [] if preview is None else _undo_needs(preview)
+        return all(
+            getattr(self.admin_site.get_model_admin(model), f"has_{action}_permission")(request)
+            for count, model, action in needed
+            if count
+        )
 
     @admin.display(description=_("SHA-256"), ordering="checksum")
     def checksum_short(self, obj):
@@ -175,6 +190,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, unquote(object_id))
         if batch is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        preview = import_batch_undo_preview(batch)
+        if not self.has_undo_permission(request, preview):
+            raise PermissionDenied
         blockers = import_batch_undo_blockers(batch)
         if request.method == "POST" and not blockers:
             try:
@@ -196,6 +214,22 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "title": _("Undo this import"),
             "batch": batch,
             "blockers": blockers,
-            "preview": None if blockers else import_batch_undo_preview(batch),
+            "preview": None if blockers else preview,
         }
         return TemplateResponse(request, "admin/archive/importbatch/undo.html", context)
+
+
+def _undo_needs(preview) -> list[tuple[int, type, str]]:
+    """(how many, of which model, the permission it takes) for what an undo would do."""
+    return [
+        (preview.publications_removed, Publication, "delete"),
+        (preview.people_removed, Person, "delete"),
+        (preview.events_removed, Event, "delete"),
+        (preview.journals_removed, Journal, "delete"),
+        (preview.keywords_removed, Keyword, "delete"),
+        (preview.rankings_removed, Journal, "change"),
+        (preview.publications_restored, Publication, "change"),
+        (preview.people_restored, Person, "change"),
+        (preview.events_restored, Event, "change"),
+        (preview.journals_restored, Journal, "change"),
+    ]
