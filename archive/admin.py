@@ -2,6 +2,8 @@
 
 import json
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
@@ -230,6 +232,8 @@ class PublicationAdmin(RecordImportExportMixin, RecordAdmin):
 class KeywordAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_display = ["name", "publication_count"]
+    # Stated here: a query that counts (GROUP BY) ignores Meta.ordering, and autocomplete pages it.
+    ordering = ["name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(publication_total=Count("publications"))
@@ -416,6 +420,8 @@ class JournalAdmin(RecordImportExportMixin, RecordAdmin):
     ]
     list_filter = ["status", "metrics__system", "metrics__quartile", "metrics__zone"]
     search_fields = ["name", "other_names__name", "issn_print", "issn_electronic", "publisher"]
+    # Stated here: a query that counts (GROUP BY) ignores Meta.ordering, and autocomplete pages it.
+    ordering = ["name", "id"]
     inlines = [JournalNameInline, JournalIdentifierInline, JournalMetricInline]
     readonly_fields = ["public_link", "slug", "import_batch", "created_at", "updated_at"]
     fieldsets = [
@@ -444,3 +450,19 @@ class JournalAdmin(RecordImportExportMixin, RecordAdmin):
 
 # The log of imports and undoing them: archive/admin_imports.py.
 admin.site.register(ImportBatch, ImportBatchAdmin)
+
+
+# --- admin logins (django-axes) -----------------------------------------------------------------
+
+
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    @admin.action(description=_("Clean up expired attempts"), permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        # django-axes reads the attempt's time from the request, which only a login sets.
+        request.axes_attempt_time = None
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, LoginAttemptAdmin)
