@@ -1,15 +1,23 @@
 """What readers can narrow the four public lists by; each FilterSet filters a selector's queryset.
 
 Links to people, events and journals take their slugs. An unknown slug matches nothing; a value
-that is not a slug, a year that is not a year or an unknown choice makes the form invalid, and
-the view then shows the error and no records (`FilteredListView`).
+that is not a slug, a year that is not a year, an unknown choice or an overlong search makes the
+form invalid, and the view then shows the error and no records (`FilteredListView`).
+
+The publication list also counts its records by journal, decade or year and type (`facets()`):
+each facet counts under every other filter in use, so that a reader can switch from one journal
+to another as well as narrow down.
 """
 
 import datetime
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from archive import search
@@ -44,7 +52,24 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class SlugFilter(django_filters.CharFilter):
+    """A published record named by its slug; shown to the reader by its name."""
+
     field_class = forms.SlugField
+
+    def __init__(self, *args, record_model, name_field="name", **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(*args, **kwargs)
+        self.record_model = record_model
+        self.name_field = name_field
+
+    def record_name(self, slug: str) -> str:
+        name = (
+            self.record_model.objects.published()
+            .filter(slug=slug)
+            .values_list(self.name_field, flat=True)
+            .first()
+        )
+        return name or slug
 
 
 def first_day(year: int) -> datetime.date:
@@ -55,16 +80,60 @@ def last_day(year: int) -> datetime.date:
     return datetime.date(year, 12, 31)
 
 
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    name: str
+    label: str
+    value: str
+
+
 class SearchFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
+        max_length=MAX_SEARCH_LENGTH,
         help_text=_("Every word must match; accents and case do not matter."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
 
     def search(self, queryset, name, value):
         return search.search_filter(queryset, value)
+
+    def active_filters(self) -> list[ActiveFilter]:
+        """The filters in use (not the order), each with the value as a reader would name it:
+        a choice by its label, a person, event or journal by its name."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        active = []
+        for name, field in self.form.fields.items():
+            value = self.form.cleaned_data.get(name)
+            if name == "sort" or value in (None, ""):
+                continue
+            filter_ = self.filters[name]
+            if isinstance(filter_, SlugFilter):
+                shown = filter_.record_name(value)
+            elif isinstance(field, forms.ChoiceField):
+                shown = dict(field.choices).get(value, value)
+            elif isinstance(field, forms.NullBooleanField):
+                shown = dict(field.widget.choices).get("true" if value else "false")
+            else:
+                shown = value
+            active.append(ActiveFilter(name, str(field.label), str(shown)))
+        return active
+
+    def chosen(self, name: str):
+        """The value of a filter as read, once the filters are known to be valid."""
+        return self.form.cleaned_data.get(name) if self.is_bound else None
+
+    def state_key(self, purpose: str) -> str:
+        """A cache key for what this filter state shows: the filters in use, not the page or
+        the order."""
+        used = sorted((name, self.data.get(name)) for name in self.filters if name != "sort")
+        digest = hashlib.sha256(repr(used).encode()).hexdigest()
+        return f"archive:{type(self).__name__}:{purpose}:{digest}"
 
 
 # Publications
@@ -83,9 +152,9 @@ PUBLICATION_ORDERS = {
 
 
 class PublicationFilterSet(SearchFilterSet):
-    journal = django_filters.ChoiceFilter(
-        label=_("Journal"), field_name="journal__slug", empty_label=_("Any journal")
-    )
+    # Not a <select>: 500 journals would make every page heavy to send and to read. The journal
+    # facet offers the journals of the results; each journal's page links to its list.
+    journal = SlugFilter(label=_("Journal"), method="in_journal", record_model=Journal)
     year_min = YearFilter(label=_("From year"), field_name="year", lookup_expr="gte")
     year_max = YearFilter(label=_("To year"), field_name="year", lookup_expr="lte")
     publication_type = django_filters.ChoiceFilter(
@@ -101,9 +170,15 @@ class PublicationFilterSet(SearchFilterSet):
             choices=[("", _("Any")), ("true", _("Open access only")), ("false", _("Closed"))]
         ),
     )
-    author = SlugFilter(label=_("Author"), method="by_author", widget=forms.HiddenInput)
-    about = SlugFilter(label=_("About"), method="about_person", widget=forms.HiddenInput)
-    event = SlugFilter(label=_("Event"), method="discussing_event", widget=forms.HiddenInput)
+    author = SlugFilter(
+        label=_("Author"), method="by_author", record_model=Person, name_field="display_name"
+    )
+    about = SlugFilter(
+        label=_("About"), method="about_person", record_model=Person, name_field="display_name"
+    )
+    event = SlugFilter(
+        label=_("Event"), method="discussing_event", record_model=Event, name_field="title"
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         method="sort_by",
@@ -119,13 +194,6 @@ class PublicationFilterSet(SearchFilterSet):
     class Meta:
         model = Publication
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Fetched once here: a callable of choices would be run again to render and to validate.
-        self.form.fields["journal"].choices = list(
-            Journal.objects.published().order_by("name", "pk").values_list("slug", "name")
-        )
 
     # Exists() rather than a join, so that a person credited twice (author and editor) or an
     # event linked once does not repeat a publication.
@@ -157,8 +225,161 @@ class PublicationFilterSet(SearchFilterSet):
             )
         )
 
+    def in_journal(self, queryset, name, value):
+        return queryset.filter(journal__slug=value, journal__status=Status.PUBLISHED)
+
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*PUBLICATION_ORDERS[value])
+
+    # Facets
+
+    def facets(self) -> list["Facet"]:
+        """Counts by journal, by decade or year and by type, each under the other filters in
+        use; kept for FACET_CACHE_SECONDS per filter state, so paging through a list counts
+        once."""
+        if self.is_bound and not self.is_valid():
+            return []
+        counts = cache.get(self.state_key("facets"))
+        if counts is None:
+            counts = self._facet_counts()
+            cache.set(self.state_key("facets"), counts, FACET_CACHE_SECONDS)
+        return [
+            _journal_facet(counts["journal"], self.chosen("journal")),
+            _year_facet(
+                counts["year"],
+                self.chosen("year_min"),
+                self.chosen("year_max"),
+            ),
+            _type_facet(counts["type"], self.chosen("publication_type")),
+        ]
+
+    def result_count(self) -> int | None:
+        """How many publications the filters find, read from the type facet's counts (one
+        query fewer): under every filter but the type, all types, or the one chosen."""
+        if self.is_bound and not self.is_valid():
+            return None
+        counts = cache.get(self.state_key("facets"))
+        if counts is None:
+            return None
+        chosen = self.chosen("publication_type")
+        by_type = dict(counts["type"])
+        return by_type.get(chosen, 0) if chosen else sum(by_type.values())
+
+    def _without(self, *names: str):
+        data = self.data.copy()
+        for name in names:
+            data.pop(name, None)
+        return type(self)(data, queryset=self.queryset).qs.order_by()
+
+    def _facet_counts(self) -> dict:
+        by_journal = (
+            self._without("journal")
+            .filter(journal__isnull=False)
+            .values_list("journal_id")
+            .annotate(count=Count("pk"))
+        )
+        by_year = (
+            self._without("year_min", "year_max")
+            .filter(year__isnull=False)
+            .values_list("year")
+            .annotate(count=Count("pk"))
+        )
+        by_type = (
+            self._without("publication_type")
+            .values_list("publication_type")
+            .annotate(count=Count("pk"))
+        )
+        journals = sorted(by_journal, key=lambda item: (-item[1], item[0]))
+        shown = dict(journals[: JOURNALS_SHOWN * 2])
+        chosen = self.chosen("journal")
+        names = Journal.objects.published().filter(Q(pk__in=shown) | Q(slug=chosen or ""))
+        named = {pk: (slug, name) for pk, slug, name in names.values_list("pk", "slug", "name")}
+        counted = dict(journals)
+        return {
+            "journal": [
+                (slug, name, counted.get(pk, 0))
+                for pk, (slug, name) in sorted(
+                    named.items(), key=lambda item: (-counted.get(item[0], 0), item[1][1])
+                )
+            ],
+            "year": sorted(by_year),
+            "type": sorted(by_type, key=lambda item: -item[1]),
+        }
+
+
+FACET_CACHE_SECONDS = 300
+JOURNALS_SHOWN = 10
+DECADES_UP_TO = 20  # a year range wider than this is counted by decade
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    label: str
+    count: int
+    params: dict  # the filters choosing this value sets
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+    params: tuple[str, ...]  # the filters this facet sets, which choosing a value replaces
+
+
+def _journal_facet(counts, chosen) -> Facet:
+    values = [
+        FacetValue(name, count, {"journal": slug}, selected=slug == chosen)
+        for slug, name, count in counts
+    ]
+    shown = values[:JOURNALS_SHOWN]
+    shown += [value for value in values[JOURNALS_SHOWN:] if value.selected]
+    return Facet("journal", str(_("Journal")), shown, ("journal",))
+
+
+def _year_facet(counts, year_min, year_max) -> Facet:
+    within = [
+        (year, count)
+        for year, count in counts
+        if (year_min is None or year >= year_min) and (year_max is None or year <= year_max)
+    ]
+    first = year_min if year_min is not None else (within[0][0] if within else 0)
+    last = year_max if year_max is not None else (within[-1][0] if within else 0)
+    if within and last - first > DECADES_UP_TO:
+        decades = Counter()
+        for year, count in within:
+            decades[year // 10 * 10] += count
+        values = [
+            FacetValue(
+                str(_("%(decade)ss") % {"decade": decade}),
+                count,
+                {"year_min": str(decade), "year_max": str(decade + 9)},
+            )
+            for decade, count in sorted(decades.items())
+        ]
+    else:
+        values = [
+            FacetValue(
+                str(year),
+                count,
+                {"year_min": str(year), "year_max": str(year)},
+                selected=year_min == year_max == year,
+            )
+            for year, count in within
+        ]
+    return Facet("year", str(_("Year")), values, ("year_min", "year_max"))
+
+
+def _type_facet(counts, chosen) -> Facet:
+    labels = dict(PublicationType.choices)
+    values = [
+        FacetValue(
+            str(labels.get(value, value)), count, {"publication_type": value}, value == chosen
+        )
+        for value, count in counts
+    ]
+    return Facet("publication_type", str(_("Type")), values, ("publication_type",))
 
 
 # People
@@ -219,9 +440,22 @@ class EventFilterSet(SearchFilterSet):
     year_min = YearFilter(label=_("From year"), method="from_year")
     year_max = YearFilter(label=_("To year"), method="to_year")
     person = SlugFilter(
-        label=_("Person taking part"), method="with_person", widget=forms.HiddenInput
+        label=_("Person taking part"),
+        method="with_person",
+        record_model=Person,
+        name_field="display_name",
     )
     place = django_filters.ChoiceFilter(label=_("Place"), empty_label=_("Anywhere"))
+    sort = django_filters.ChoiceFilter(
+        label=_("Order"),
+        method="sort_by",
+        empty_label=None,
+        choices=[
+            ("date", _("In time order")),
+            ("-date", _("Latest first")),
+            ("title", _("Title")),
+        ],
+    )
 
     class Meta:
         model = Event
@@ -255,6 +489,17 @@ class EventFilterSet(SearchFilterSet):
                 )
             )
         )
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*EVENT_ORDERS[value])
+
+
+# Undated events last in either direction (PostgreSQL and SQLite put NULLs at opposite ends).
+EVENT_ORDERS = {
+    "date": (F("date_earliest").asc(nulls_last=True), "title", "pk"),
+    "-date": (F("date_latest").desc(nulls_last=True), "title", "pk"),
+    "title": ("title", "pk"),
+}
 
 
 # Journals

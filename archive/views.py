@@ -18,6 +18,7 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 from archive import filters, forms, selectors
 from archive.exporting import citations, streaming
 from archive.models import FormerSlug
+from archive.pagination import IdsFirstPaginator
 
 PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
@@ -123,9 +124,11 @@ class FilteredListView(FilteredRecords, ListView):
     """A filtered list. A filter that cannot be read (a year that is not a number, an unknown
     choice) is shown with its error and no records, rather than a list the reader would take for
     filtered. `download_formats` are (URL name, label) pairs: each is offered as a link to the
-    records of every page, with the filters of this one."""
+    records of every page, with the filters of this one. Each filter in use comes with a link
+    that removes it; a FilterSet with `facets()` has its counts shown as links that narrow."""
 
     paginate_by = PAGE_SIZE
+    paginator_class = IdsFirstPaginator
     download_formats: list[tuple[str, str]] = []
 
     def get_queryset(self):
@@ -134,22 +137,82 @@ class FilteredListView(FilteredRecords, ListView):
             return self.filterset.queryset.none()
         return self.filterset.qs
 
-    def get_downloads(self) -> list[dict]:
+    def query_with(self, **changes) -> str:
+        """This page's query string with some parameters set or, when None, removed; always
+        back to the first page."""
         query = self.request.GET.copy()
         query.pop("page", None)
-        suffix = f"?{query.urlencode()}" if query else ""
+        for name, value in changes.items():
+            query.pop(name, None)
+            if value is not None:
+                query[name] = value
+        return f"?{query.urlencode()}" if query else "?"
+
+    def get_downloads(self) -> list[dict]:
+        suffix = self.query_with().rstrip("?")
         return [
             {"url": reverse(url_name) + suffix, "label": label}
             for url_name, label in self.download_formats
         ]
 
+    def get_facets(self) -> list[dict]:
+        facets = getattr(self.filterset, "facets", None)
+        if facets is None:
+            return []
+        return [
+            {
+                "name": facet.name,
+                "label": facet.label,
+                "values": [
+                    {
+                        "label": value.label,
+                        "count": value.count,
+                        "selected": value.selected,
+                        "url": self.query_with(
+                            **{
+                                **dict.fromkeys(facet.params),
+                                **({} if value.selected else value.params),
+                            }
+                        ),
+                    }
+                    for value in facet.values
+                ],
+            }
+            for facet in facets()
+            if facet.values
+        ]
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        result_count = getattr(self.filterset, "result_count", None)
+        known = result_count() if result_count else None
+        if known is not None:
+            paginator.count = known  # counted with the facets; saves a query
+        return paginator
+
     def get_context_data(self, **kwargs):
+        facets = self.get_facets()  # before the page, which may take its count from them
         form = self.filterset.form
         filtered = any(self.request.GET.get(name) for name in form.fields if name != "sort")
         readable = not self.filterset.is_bound or self.filterset.is_valid()
-        downloads = self.get_downloads() if readable else []
+        active_filters = [
+            {
+                "label": active.label,
+                "value": active.value,
+                "remove": self.query_with(**{active.name: None}),
+            }
+            for active in self.filterset.active_filters()
+        ]
         return super().get_context_data(
-            filter_form=form, filtered=filtered, downloads=downloads, **kwargs
+            filter_form=form,
+            filtered=filtered,
+            active_filters=active_filters,
+            facets=facets,
+            downloads=self.get_downloads() if readable else [],
+            permalink=self.request.build_absolute_uri(
+                self.request.path + self.query_with().rstrip("?")
+            ),
+            **kwargs,
         )
 
 
@@ -288,6 +351,10 @@ class EventRecords(FilteredRecords):
 
 class EventListView(EventRecords, FilteredListView):
     download_formats = [("archive:event_list_csv", CSV_LABEL)]
+
+    def get_context_data(self, **kwargs):
+        order = self.request.GET.get("sort") or "date"
+        return super().get_context_data(chronological=order == "date", **kwargs)
 
 
 class EventCSVView(EventRecords, CSVDownloadView):

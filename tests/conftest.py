@@ -28,6 +28,15 @@ def import_storage(settings, tmp_path):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """What the site keeps for a few minutes (the counts of a filtered list) starts empty in
+    every test, as the database does."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def count_rows():
     """Call it for how many rows each archive table holds, to compare before and after."""
