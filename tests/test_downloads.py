@@ -11,12 +11,21 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
 
+from archive.exporting.formats import SafeCSV
 from archive.importing import canonical
 from archive.importing.events import EVENT_COLUMNS
 from archive.importing.formats import PUBLICATION_FORMATS, PublicationCSV
 from archive.importing.journals import JOURNAL_COLUMNS
 from archive.importing.people import PERSON_COLUMNS
-from archive.models import ImportBatch, ImportChange, Status
+from archive.importing.resources import PublicationResource
+from archive.models import (
+    ImportBatch,
+    ImportChange,
+    Keyword,
+    Publication,
+    PublicationAbstract,
+    Status,
+)
 from tests.factories import (
     add_author,
     add_event_publication,
@@ -82,6 +91,8 @@ def archive():
     )
     add_author(article, gu)
     add_translated_title(article, "历史的未知一页", language="zh", machine=True)
+    PublicationAbstract.objects.create(publication=article, language="ru", text="Рабочие.")
+    article.keywords.add(Keyword.objects.create(name="labour"), Keyword.objects.create(name="USSR"))
     book = make_publication("A book", publication_type="book", publication_date="1998")
     add_author(book, zhou)
     make_publication(FORMULAS[1], abstract=FORMULAS[2], doi="10.5555/formula", journal=journal)
@@ -180,6 +191,17 @@ def test_a_download_holds_every_published_record_and_no_draft(client, archive, k
     assert model.objects.drafts().exists()
     if "slug" in COLUMNS[kind]:
         assert {row["slug"] for row in rows} == set(published.values_list("slug", flat=True))
+
+
+def test_a_publication_download_holds_the_cells_the_admin_export_writes(client, archive):
+    dataset = PublicationResource().export(Publication.objects.published())
+    exported = list(csv.reader(io.StringIO(SafeCSV().export_data(dataset))))
+
+    downloaded = list(csv.reader(io.StringIO(text_of(download(client, "publication")))))
+
+    assert downloaded[0] == exported[0]
+    assert sorted(downloaded[1:]) == sorted(exported[1:])
+    assert any("labour; USSR" in row or "USSR; labour" in row for row in downloaded)
 
 
 def test_a_download_holds_the_records_of_the_filtered_list_in_its_order(client, archive):

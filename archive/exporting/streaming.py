@@ -8,7 +8,9 @@ the same cells, at a fraction of the cost per row.
 """
 
 import csv
+import functools
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 
 from django.db.models import QuerySet
 
@@ -17,7 +19,15 @@ from archive.importing.events import EventResource
 from archive.importing.journals import JournalResource
 from archive.importing.people import PersonResource
 from archive.importing.resources import PublicationResource
-from archive.models import Event, Journal, Person, Publication
+from archive.models import (
+    Authorship,
+    Event,
+    Journal,
+    Person,
+    Publication,
+    PublicationAbstract,
+    PublicationTitle,
+)
 
 CHUNK_SIZE = 500  # records per query; under SQLite's limit on bound parameters
 
@@ -47,18 +57,134 @@ def export_rows(resource, queryset: QuerySet, *, chunk_size: int = CHUNK_SIZE) -
     """The resource's header, then a row per record of `queryset`, in its order.
 
     Only the primary keys are read up front; each chunk of records is then fetched with what
-    the resource reads (`filter_export`), so memory stays flat however many records there are.
+    the resource reads, so memory stays flat however many records there are.
     """
     yield resource.get_export_headers()
     model = queryset.model
+    chunks = _PublicationChunks(resource) if model is Publication else _ResourceChunks(resource)
+    cells = chunks.cells()
     ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
-        records = resource.filter_export(model._base_manager.filter(pk__in=chunk))
-        by_pk = {record.pk: record for record in records}
+        by_pk = {record.pk: record for record in chunks.fetch(chunk)}
         for pk in chunk:
             if pk in by_pk:  # unless deleted meanwhile
-                yield resource.export_resource(by_pk[pk])
+                record = by_pk[pk]
+                yield [cell(record) for cell in cells]
+
+
+class _ResourceChunks:
+    """Records with the relations the resource's `filter_export` prefetches; each cell made as
+    `resource.export_field` makes it, with the resource's dehydrate method or the field's
+    widget, looked up once per download rather than once per cell."""
+
+    def __init__(self, resource):
+        self.resource = resource
+
+    def fetch(self, chunk: list[int]):
+        model = self.resource._meta.model
+        return self.resource.filter_export(model._base_manager.filter(pk__in=chunk))
+
+    def cells(self) -> list:
+        return [self.cell(field) for field in self.resource.get_export_fields()]
+
+    def cell(self, field):
+        method = field.get_dehydrate_method(self.resource.get_field_name(field))
+        method = method if callable(method) else getattr(self.resource, method, None)
+        return method or field.export
+
+
+def _per_journal(make, made: dict, record):
+    if record.journal_id not in made:
+        made[record.journal_id] = make(record)
+    return made[record.journal_id]
+
+
+def _rendered(attribute: str, render, record):
+    return render(getattr(record, attribute))
+
+
+class _Related(list):
+    """Related rows read as `record.relation.all()`."""
+
+    def all(self):
+        return self
+
+
+class _PublicationChunks(_ResourceChunks):
+    """Publications as light records holding what `PublicationResource` reads: the columns of
+    its fields, the authorships, translations and keywords (as named tuples, in the order its
+    `filter_export` fetches them), and the journal, a model with its identifiers and rankings.
+
+    Models and prefetch_related cost most of a download of 100,000 publications: about eight
+    model instances a publication, and a queryset per publication and relation. Rows read as
+    values, one query per relation and chunk, cost a fraction, and the resource's own dehydrate
+    methods and widgets still make every cell. Journals are fetched once per download.
+    """
+
+    RELATIONS = {
+        "authorships": (Authorship, ("position", "role", "name_as_printed")),
+        "translated_titles": (PublicationTitle, ("language", "title", "is_machine_translation")),
+        "translated_abstracts": (
+            PublicationAbstract,
+            ("language", "text", "is_machine_translation"),
+        ),
+    }
+
+    # Columns that only show the publication's journal: made once per journal.
+    JOURNAL_COLUMNS = {
+        "journal",
+        "journal_issn_print",
+        "journal_issn_electronic",
+        "journal_ids",
+        "journal_metrics",
+    }
+
+    def __init__(self, resource):
+        super().__init__(resource)
+        model_fields = {field.name for field in Publication._meta.concrete_fields}
+        self.columns = [
+            field.attribute
+            for field in resource.get_export_fields()
+            if field.attribute in model_fields
+        ]
+        self.journals: dict[int, Journal] = {}
+
+    def cell(self, field):
+        make = super().cell(field)
+        if field.column_name in self.JOURNAL_COLUMNS:
+            return functools.partial(_per_journal, make, {})
+        if make == field.export and field.attribute in self.columns:
+            # A plain column: the field's widget renders the value, as Field.export does.
+            return functools.partial(_rendered, field.attribute, field.widget.render)
+        return make
+
+    def fetch(self, chunk: list[int]) -> list[SimpleNamespace]:
+        rows = Publication.objects.filter(pk__in=chunk).values("pk", "journal_id", *self.columns)
+        records = {}
+        for row in rows:
+            record = SimpleNamespace(**row)
+            for name in (*self.RELATIONS, "keywords"):
+                setattr(record, name, _Related())
+            records[record.pk] = record
+        for name, (model, fields) in self.RELATIONS.items():
+            related = model.objects.filter(publication_id__in=chunk)
+            for row in related.values_list("publication_id", *fields, named=True):
+                getattr(records[row.publication_id], name).append(row)
+        keywords = Publication.keywords.through.objects.filter(publication_id__in=chunk)
+        for row in keywords.order_by("keyword__name").values_list(
+            "publication_id", "keyword__name", named=True
+        ):
+            records[row.publication_id].keywords.append(SimpleNamespace(name=row.keyword__name))
+
+        missing = {record.journal_id for record in records.values()} - {None, *self.journals}
+        if missing:
+            self.journals.update(
+                Journal.objects.prefetch_related("external_ids", "metrics").in_bulk(missing)
+            )
+        for record in records.values():
+            record.journal = self.journals.get(record.journal_id)
+        return list(records.values())
 
 
 def csv_download(queryset: QuerySet, *, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
