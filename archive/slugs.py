@@ -18,7 +18,7 @@ def transliterate(text: str) -> str:
 
 
 def base_slug(text: str, fallback: str = "record") -> str:
-    slug = slugify(transliterate(text))[:MAX_LENGTH].strip("-")
+    slug = slugify(text if text.isascii() else transliterate(text))[:MAX_LENGTH].strip("-")
     return slug or fallback
 
 

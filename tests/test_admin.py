@@ -265,6 +265,22 @@ def test_importing_the_seed_again_through_the_admin_changes_nothing(admin_client
 
 
 @pytest.mark.django_db
+def test_the_preview_sums_up_and_lists_what_an_updated_row_changes(admin_client):
+    _confirm(admin_client, _import(admin_client, SEED_FILE.read_bytes()))
+    record = json.loads(SEED_FILE.read_bytes())
+    record["citationCount"] = "42"
+
+    preview = _import(admin_client, json.dumps(record).encode())
+
+    assert preview.context["result"].totals["update"] == 1
+    html = preview.content.decode()
+    assert "0 new, 1 updated, 0 unchanged." in html
+    assert "citation_count" in html and "Unknown page of history" in html
+    _confirm(admin_client, preview)
+    assert Publication.objects.get().citation_count == 42
+
+
+@pytest.mark.django_db
 def test_a_file_that_is_not_json_gets_one_clear_message(admin_client):
     response = _import(admin_client, b"{not json at all", name="broken.json")
     form = response.context["form"]

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from archive.importing import booksci
 from archive.importing.formats import BookSciJSON, ImportFileError
 from archive.importing.resources import run_import
 from archive.models import (
@@ -19,9 +20,11 @@ from archive.models import (
     Journal,
     JournalMetric,
     Person,
+    PersonName,
     Publication,
     Status,
 )
+from archive.search import search_index_rebuild, search_index_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -381,6 +384,55 @@ def test_a_changed_citation_count_updates_the_record_and_its_count_date(tmp_path
         5,
         timezone.localdate(),
     )
+
+
+def test_reimporting_through_the_command_settles_unchanged_records_without_converting_them(
+    monkeypatch,
+):
+    import_through_command(FIXTURES / "booksci_three_records.json")
+
+    def refuse(record):
+        raise AssertionError("an unchanged record was converted")
+
+    monkeypatch.setattr(booksci, "to_row", refuse)
+    stdout, _ = import_through_command(FIXTURES / "booksci_three_records.json")
+
+    assert "0 new, 0 updated, 3 unchanged" in stdout
+    assert ImportBatch.objects.latest().unchanged_count == 3
+
+
+def test_a_record_repeated_in_a_file_is_reported_even_when_it_is_unchanged(tmp_path, count_rows):
+    import_through_command(FIXTURES / "booksci_cold_war_history.json")
+    record = json.loads((FIXTURES / "booksci_cold_war_history.json").read_text("utf-8"))
+    before = count_rows()
+
+    stderr = failed_import(write_records(tmp_path, record, record))
+
+    assert "Row 2, column doi" in stderr and "This row repeats row 1 (same DOI)" in stderr
+    assert count_rows() == before
+
+
+def test_a_changed_record_after_an_unchanged_one_with_its_doi_is_reported(tmp_path):
+    import_through_command(FIXTURES / "booksci_cold_war_history.json")
+    record = json.loads((FIXTURES / "booksci_cold_war_history.json").read_text("utf-8"))
+    changed = dict(record, citationCount="5")
+
+    stderr = failed_import(write_records(tmp_path, record, changed))
+
+    assert "This row repeats row 1 (same DOI)" in stderr
+    assert Publication.objects.get().citation_count != 5
+
+
+def test_the_search_text_an_import_writes_is_what_a_rebuild_computes(tmp_path):
+    gu = Person.objects.create(display_name="Ji-Dong Gu")
+    PersonName.objects.create(person=gu, name="谷继东")
+    search_index_refresh(people=[gu])
+    import_through_command(FIXTURES / "booksci_three_records.json")
+    record = json.loads((FIXTURES / "booksci_cold_war_history.json").read_text("utf-8"))
+    import_through_command(write_records(tmp_path, dict(record, citationCount="5")))
+
+    assert "谷继东" in Publication.objects.get(doi=COLD_WAR_DOI).search_text
+    assert set(search_index_rebuild().values()) == {0}
 
 
 # --- the command's options -------------------------------------------------------------------

@@ -16,13 +16,16 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import RowResult
 
-from archive.importing.locking import import_transaction
 from archive.importing.reading import ImportFileError
+from archive.importing.rows_sql import RowWriter
 from archive.importing.uploads import import_uploads_clear
 from archive.models import Status
 
@@ -75,6 +78,8 @@ class RecordImportExportMixin(ImportExportMixin):
 
     import_form_class = RecordImportForm
     confirm_form_class = RecordConfirmImportForm
+    # A summary and the rows that change something, for resources that give them (publications).
+    import_template_name = "admin/archive/import.html"
 
     def import_action(self, request, **kwargs):
         uploading = request.method == "POST" and self.has_import_permission(request)
@@ -92,8 +97,7 @@ class RecordImportExportMixin(ImportExportMixin):
 
     def process_import(self, request, **kwargs):
         try:
-            with import_transaction():
-                return super().process_import(request, **kwargs)
+            return super().process_import(request, **kwargs)
         except FileNotFoundError:
             # The preview was left open until its upload was cleared away.
             self.message_user(
@@ -105,6 +109,31 @@ class RecordImportExportMixin(ImportExportMixin):
             )
             opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
+
+    def _log_actions(self, result, request):
+        """The admin's history entries for what the import created or changed. The publication
+        import keeps no model instances in its row results, so the entries are made from their
+        ids and names, with one statement."""
+        flags = {RowResult.IMPORT_TYPE_NEW: ADDITION, RowResult.IMPORT_TYPE_UPDATE: CHANGE}
+        rows = [row for row in result if row.import_type in flags]
+        if any(row.instance is not None for row in rows):
+            return super()._log_actions(result, request)
+        content_type = ContentType.objects.get_for_model(self.model, for_concrete_model=False)
+        RowWriter(LogEntry).insert(
+            [
+                {
+                    "user_id": request.user.pk,
+                    "content_type_id": content_type.pk,
+                    "object_id": str(row.object_id),
+                    "object_repr": row.object_repr[:200],
+                    "action_flag": flags[row.import_type],
+                    "change_message": f"{row.import_type} through import_export",
+                }
+                for row in rows
+            ],
+            with_pk=False,
+        )
+        return None
 
     def _forget_upload(self, upload) -> None:
         """Delete the stored copy of an upload that will not be confirmed."""

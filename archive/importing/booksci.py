@@ -15,6 +15,9 @@ from archive.importing import canonical, jsonstream
 from archive.importing.cleaning import clean_abstract, clean_text, clean_title
 
 PLATFORM = "BookSci"
+# Part of each record's fingerprint: change it with to_row(), so that records imported before
+# are converted again instead of being recognised as unchanged.
+CONVERSION = "booksci/1"
 METRIC_SOURCE = "BookSci (booksci.cn)"
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _PAGES = re.compile(r"^\s*([^\s–—-]+)\s*(?:[-–—]+\s*([^\s]+))?\s*$")
@@ -104,15 +107,15 @@ def _metrics(record: dict) -> list[dict]:
             metric["impact_factor"] = impact
         if quartile:
             metric["quartile"] = quartile
-        if _given(record.get("JCRName")):
-            metric["category"] = _given(record.get("JCRName"))
+        if category := _given(record.get("JCRName")):
+            metric["category"] = category
         if len(metric) > 2:
             metrics.append(metric)
     zone = _number(record.get("RegionNum"))
     if zone and zone != "0":
         metric = {"system": "cas", "zone": zone, "source": METRIC_SOURCE}
-        if _given(record.get("RegionCategory")):
-            metric["category"] = _given(record.get("RegionCategory"))
+        if category := _given(record.get("RegionCategory")):
+            metric["category"] = category
         metrics.append(metric)
     return metrics
 
@@ -142,7 +145,11 @@ def to_row(record: dict) -> dict:
 
     abstract = clean_abstract(original.get("abstract"))
     abstract_translations = []
-    outer_abstract = clean_abstract(record.get("abstract"))
+    outer_abstract = (
+        abstract
+        if record.get("abstract") == original.get("abstract")
+        else clean_abstract(record.get("abstract"))
+    )
     chinese_abstract = clean_abstract(record.get("AbstractTextCN")) or (
         outer_abstract if outer_abstract != abstract and _HAN.search(outer_abstract) else ""
     )

@@ -22,7 +22,10 @@ _ABSTRACT_LABEL = re.compile(r"^\s*(?:<p>\s*)?(?:abstract|summary)\b\s*[:.\-â€“â
 # Text without these characters is already what nh3 would return, so the sanitiser is skipped.
 _NEEDS_SANITISING = re.compile(r"[<>&]")
 _ASCII_CONTROLS = {code: None for code in [*range(0, 9), *range(11, 32), 127]}
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+# Runs of spaces and tabs that need collapsing; a single space (the common case) is left alone,
+# so clean text passes without a replacement at every word.
+_SPACES = re.compile(r" *[\t\r\f\v][ \t\r\f\v]*| {2,}")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 _JATS_NAMES = {"italic": "i", "bold": "b", "sub": "sub", "sup": "sup", "sc": "sc", "p": "p"}
 
 
@@ -33,8 +36,9 @@ def _tex_to_text(match: re.Match) -> str:
 
 def _common(value: str) -> str:
     text = unicodedata.normalize("NFC", value or "")
-    text = _TEX_MATH.sub(_tex_to_text, text)
-    text = _JATS_TAG.sub(lambda m: f"<{m.group(1)}{_JATS_NAMES[m.group(2).lower()]}>", text)
+    if "<" in text:  # every pattern below starts with a tag; most text has none
+        text = _TEX_MATH.sub(_tex_to_text, text)
+        text = _JATS_TAG.sub(lambda m: f"<{m.group(1)}{_JATS_NAMES[m.group(2).lower()]}>", text)
     return text
 
 
@@ -49,13 +53,16 @@ def clean_title(value: str | None) -> str:
 def clean_abstract(value: str | None) -> str:
     """An abstract as safe HTML, without a leading "Abstract" label."""
     text = _common(value or "")
-    text = _HEADING.sub(lambda m: f"<p><b>{m.group(2).strip()}</b></p>", text)
-    text = _BLOCK_END.sub(lambda m: m.group(0) + " ", text)
+    if "<" in text:
+        text = _HEADING.sub(lambda m: f"<p><b>{m.group(2).strip()}</b></p>", text)
+        text = _BLOCK_END.sub(lambda m: m.group(0) + " ", text)
     if _NEEDS_SANITISING.search(text):
         text = nh3.clean(text, tags=ABSTRACT_TAGS, attributes={})
     text = _SPACES.sub(" ", text).strip()
-    text = re.sub(r"\s*\n\s*", "\n", text)
-    text = _ABSTRACT_HEADING.sub("", text)
+    if "\n" in text:
+        text = _LINE_BREAK.sub("\n", text)
+    if "<" in text:
+        text = _ABSTRACT_HEADING.sub("", text)
     text = _ABSTRACT_LABEL.sub(
         lambda m: "<p>" if m.group(0).lstrip().startswith("<p>") else "", text
     )
@@ -67,6 +74,11 @@ def clean_text(value) -> str:
     """A plain single-line value: NFC, no control characters, spaces collapsed."""
     if value is None:
         return ""
+    if type(value) is not str:
+        value = str(value)
+    if value.isascii() and value.isprintable():
+        # Printable ASCII (most values): nothing to normalise or drop, only spaces to collapse.
+        return (_SPACES.sub(" ", value) if "  " in value else value).strip()
     text = unicodedata.normalize("NFC", str(value))
     if text.isascii():
         text = text.translate(_ASCII_CONTROLS)

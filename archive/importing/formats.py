@@ -11,10 +11,13 @@ spreadsheets.py, their header checked here) come last.
 """
 
 import csv
+import hashlib
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import tablib
 from import_export.formats.base_formats import Format
@@ -30,6 +33,37 @@ class Skipped:
 
     number: int
     reason: str
+
+
+class Source:
+    """A record as read from the file, converted to its canonical row only when asked.
+
+    `fingerprint` identifies the record's content (with the format and the version of its
+    conversion): a record whose fingerprint is the one stored with a publication is what that
+    publication was imported from, so an unchanged re-import need not convert it at all. Empty
+    for formats that only give rows."""
+
+    __slots__ = ("_convert", "_row", "fingerprint", "number")
+
+    def __init__(self, number: int, fingerprint: str, convert: Callable[[], dict]):
+        self.number = number
+        self.fingerprint = fingerprint
+        self._convert = convert
+        self._row = None
+
+    @classmethod
+    def of_row(cls, number: int, row: dict) -> "Source":
+        return cls(number, "", lambda: row)
+
+    def row(self) -> dict:
+        if self._row is None:
+            self._row = self._convert()
+        return self._row
+
+
+def record_fingerprint(salt: str, record) -> str:
+    payload = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(f"{salt}\n{payload}".encode()).hexdigest()
 
 
 @dataclass
@@ -73,6 +107,12 @@ class RecordFormat(Format):
         """Canonical rows, one per record; append to self.log.skipped for skipped records."""
         raise NotImplementedError
 
+    def iter_sources(self, stream: io.BufferedIOBase) -> Iterator[Source]:
+        """The records, each converted when its row is asked for. Formats that can fingerprint
+        a record before converting it override this (and build iter_rows on it)."""
+        for number, row in enumerate(self.iter_rows(stream), start=1):
+            yield Source.of_row(number, row)
+
     def rows_from(
         self,
         records: Iterable[tuple[int, object]],
@@ -100,8 +140,12 @@ class RecordFormat(Format):
         if not data.strip():
             raise ImportFileError("The file is empty.")
         dataset = tablib.Dataset(headers=canonical.PUBLICATION_COLUMNS)
-        for row in self.iter_rows(io.BytesIO(data)):
+        # The resource stores these with the publications, for the next import of the records.
+        dataset.source_fingerprints = []
+        for source in self.iter_sources(io.BytesIO(data)):
+            row = source.row()
             dataset.append([row.get(column, "") for column in canonical.PUBLICATION_COLUMNS])
+            dataset.source_fingerprints.append(source.fingerprint)
         if not len(dataset):
             reasons = "; ".join(f"record {s.number}: {s.reason}" for s in self.log.skipped[:5])
             raise ImportFileError(
@@ -126,18 +170,29 @@ class BookSciJSON(RecordFormat):
         )
 
     def iter_rows(self, stream):
+        for source in self.iter_sources(stream):
+            yield source.row()
+
+    def iter_sources(self, stream):
         try:
             for number, record in booksci.iter_records(stream):
-                try:
-                    row = booksci.to_row(record)
-                except ValueError as error:
-                    raise ImportFileError(f"Record {number}: {error}") from error
-                self.log.record_numbers.append(number)
-                yield row
+                yield Source(
+                    number,
+                    record_fingerprint(booksci.CONVERSION, record),
+                    partial(self._convert, number, record),
+                )
         except UnicodeDecodeError as error:
             raise not_utf8() from error
         except booksci.FormatError as error:
             raise ImportFileError(str(error)) from error
+
+    def _convert(self, number: int, record: dict) -> dict:
+        try:
+            row = booksci.to_row(record)
+        except ValueError as error:
+            raise ImportFileError(f"Record {number}: {error}") from error
+        self.log.record_numbers.append(number)
+        return row
 
 
 def _is_json(head: bytes) -> bool:

@@ -8,12 +8,14 @@ An import loads what it needs once, in a few queries, and creates what is missin
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from archive import names, slugs
 from archive.identifiers import normalize_issn
+from archive.importing.rows_sql import RowWriter, allocate_ids
 from archive.models import (
     ImportChange,
     Journal,
@@ -24,6 +26,7 @@ from archive.models import (
     PersonName,
     Status,
 )
+from archive.search import person_search_text
 
 QUERY_CHUNK = 500  # values per IN (...) list: well under SQLite's limit of bound parameters
 
@@ -77,19 +80,22 @@ class JournalIndex:
         self.status = status
         self.batch = batch
         self.created_ids: list[int] = []
+        self.names: dict[int, str] = {}  # for the search text of the journal's publications
         self._kept: set[int] = set()
         self._loaded = False
         self._slugs = SlugAllocator(Journal)
+        self._writer = None
 
     def _load(self):
         self.by_issn: dict[str, int] = {}
         self.by_name: dict[str, int] = {}
         self.by_identifier: dict[tuple[str, str], int] = {}
         self.issns: dict[int, tuple[str, str]] = {}
-        for pk, issn_print, issn_electronic, name_key in Journal.objects.order_by("pk").values_list(
-            "pk", "issn_print", "issn_electronic", "name_key"
-        ):
+        for pk, issn_print, issn_electronic, name_key, name in Journal.objects.order_by(
+            "pk"
+        ).values_list("pk", "issn_print", "issn_electronic", "name_key", "name"):
             self.issns[pk] = (issn_print, issn_electronic)
+            self.names[pk] = name
             for issn in (issn_print, issn_electronic):
                 if issn:
                     self.by_issn.setdefault(issn, pk)
@@ -131,9 +137,16 @@ class JournalIndex:
             journal.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
             journal.derive_fields()
             journal.slug = self._slugs.allocate([journal.name])[0]
-            journal.save()
+            journal.search_text = journal.build_search_text()
+            journal.pk = allocate_ids(Journal, 1)[0]
+            if self._writer is None:
+                self._writer = RowWriter(Journal)
+            self._writer.insert(
+                [{f.attname: getattr(journal, f.attname) for f in self._writer.fields}]
+            )
             journal_id = journal.pk
             self.created_ids.append(journal_id)
+            self.names[journal_id] = journal.name
             self.issns[journal_id] = (issn_print, issn_electronic)
         else:
             self._add_missing_issns(journal_id, issn_print, issn_electronic)
@@ -151,6 +164,13 @@ class JournalIndex:
             for pair in new_ids:
                 self.by_identifier[pair] = journal_id
         return journal_id
+
+    def name_of(self, journal_id: int | None) -> str:
+        if journal_id is None:
+            return ""
+        if journal_id not in self.names:
+            self.names.update(Journal.objects.filter(pk=journal_id).values_list("pk", "name"))
+        return self.names[journal_id]
 
     def _keep_before(self, journal_id: int) -> None:
         """Record what a journal already in the archive was, before the import adds to it."""
@@ -285,16 +305,19 @@ class MetricLedger:
 
 
 class PersonIndex:
-    """People by the key of any of their names; new people are created in bulk."""
+    """People by the key of any of their names; new people are created in bulk.
+
+    It also knows, for the people it has met, their name and its variants, which a
+    publication's search text shows."""
 
     def __init__(self, *, status: str, batch=None):
         self.status = status
         self.batch = batch
         self.by_key: dict[str, int] = {}
         self.looked_up: set[str] = set()
-        self.created_ids: list[int] = []
-        self.indexed = 0  # how many of created_ids have had their search text written
+        self.names: dict[int, tuple[str, list[str]]] = {}
         self._slugs = SlugAllocator(Person)
+        self._writer = None
 
     def load(self, keys) -> None:
         missing = set(keys) - self.looked_up
@@ -317,6 +340,23 @@ class PersonIndex:
             ):
                 found[key] = pk
         self.by_key.update(found)
+        self.describe(found.values())
+
+    def describe(self, person_ids) -> None:
+        """Load the names of these people, for the search text of their publications."""
+        missing = set(person_ids) - self.names.keys()
+        for part in chunked(missing):
+            variants: dict[int, list[str]] = {pk: [] for pk in part}
+            for person_id, name in (
+                PersonName.objects.filter(person_id__in=part)
+                .order_by("person_id", "kind", "name")
+                .values_list("person_id", "name")
+            ):
+                variants[person_id].append(name)
+            for pk, display_name in Person.objects.filter(pk__in=part).values_list(
+                "pk", "display_name"
+            ):
+                self.names[pk] = (display_name, variants[pk])
 
     def ensure(self, printed_names) -> dict[str, int]:
         """Person ids for the printed names, keyed by name key; creates the missing people."""
@@ -326,18 +366,30 @@ class PersonIndex:
         new_people = []
         for key, name in wanted.items():
             if key not in self.by_key:
-                person = Person(display_name=name, status=self.status, import_batch=self.batch)
-                person.derive_fields()
-                new_people.append(person)
+                # The fields a new person has, derived by the model's own derive_fields() (a
+                # namespace stands in for the instance: thousands of them cost seconds).
+                person = SimpleNamespace(
+                    display_name=name, family_name="", given_names="", birth_date="", death_date=""
+                )
+                Person.derive_fields(person)
+                new_people.append(vars(person))
         if new_people:
-            for person, slug in zip(
-                new_people,
-                self._slugs.allocate([p.display_name for p in new_people]),
-                strict=True,
-            ):
-                person.slug = slug
-            Person.objects.bulk_create(new_people)
-            for person in new_people:
-                self.by_key[person.name_key] = person.pk
-                self.created_ids.append(person.pk)
+            self._create(new_people)
         return {key: self.by_key[key] for key in wanted}
+
+    def _create(self, people: list[dict]) -> None:
+        if self._writer is None:
+            self._writer = RowWriter(Person)
+        slugs_ = self._slugs.allocate([p["display_name"] for p in people])
+        ids = allocate_ids(Person, len(people))
+        for person, slug, pk in zip(people, slugs_, ids, strict=True):
+            person.update(
+                id=pk,
+                slug=slug,
+                status=self.status,
+                import_batch_id=self.batch.pk if self.batch is not None else None,
+                search_text=person_search_text(person["display_name"], []),
+            )
+            self.by_key[person["name_key"]] = pk
+            self.names[pk] = (person["display_name"], [])
+        self._writer.insert(people)

@@ -12,14 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-import tablib
 from django.db import DatabaseError, transaction
 
-from archive.importing import canonical
 from archive.importing.formats import RecordFormat
-from archive.importing.locking import import_transaction
-from archive.importing.report import describe_errors
-from archive.importing.resources import ImportSession, StreamingPublicationResource
+from archive.importing.publication_import import PublicationImport, describe_outcomes
+from archive.importing.resources import PublicationResource
 from archive.models import ImportBatch
 
 CHUNK_SIZE = 2000
@@ -54,40 +51,48 @@ def import_stream(
 ) -> Outcome:
     """Import every record of the stream, or none. Raises ImportFileError for unreadable files."""
     outcome = Outcome()
-    with import_transaction():
-        batch = ImportBatch.objects.create(
-            created_by=user if user is not None and user.is_authenticated else None,
-            file_name=file_name[:255],
-            checksum=checksum,
-            format=record_format.name,
+    with transaction.atomic():
+        batch = None
+        if not dry_run:
+            batch = ImportBatch.objects.create(
+                created_by=user if user is not None and user.is_authenticated else None,
+                file_name=file_name[:255],
+                checksum=checksum,
+                format=record_format.name,
+                publish=publish,
+            )
+        importer = PublicationImport(
             publish=publish,
+            format_name=record_format.name,
+            batch=batch,
+            columns=PublicationResource().import_columns(),
+            dry_run=dry_run,
         )
-        session = ImportSession(publish=publish, batch=batch)
-        resource = StreamingPublicationResource(
-            publish=publish, format_name=record_format.name, checksum=checksum, session=session
-        )
-        for chunk in _chunks(record_format.iter_rows(stream), chunk_size):
-            dataset = tablib.Dataset(headers=canonical.PUBLICATION_COLUMNS)
-            for row in chunk:
-                dataset.append([row.get(column, "") for column in canonical.PUBLICATION_COLUMNS])
-            resource.row_offset = outcome.records
+        for chunk in _chunks(record_format.iter_sources(stream), chunk_size):
             try:
+                fingerprints = [source.fingerprint for source in chunk]
+                numbers = [outcome.records + n for n in range(1, len(chunk) + 1)]
+                # Records exactly as last imported are settled before they are converted.
+                settled = importer.settle_unchanged(fingerprints, numbers)
+                kept = [i for i in range(len(chunk)) if i not in settled]
+                rows = [chunk[i].row() for i in kept]
                 # No savepoint per chunk: the whole file is one transaction, decided at the end.
-                result = resource.import_data(
-                    dataset, dry_run=False, use_transactions=False, user=user, file_name=file_name
+                results = importer.import_rows(
+                    rows,
+                    numbers=[numbers[i] for i in kept],
+                    fingerprints=[fingerprints[i] for i in kept],
                 )
             except DatabaseError as error:
                 outcome.errors.append(f"The database refused the import: {error}")
                 break
-            outcome.errors.extend(describe_errors(result, dataset, offset=outcome.records))
-            outcome.totals.update(
-                {k: v for k, v in result.totals.items() if k in ("new", "update", "skip")}
-            )
+            outcome.errors.extend(describe_outcomes(results, rows))
             outcome.records += len(chunk)
             if progress:
                 progress(outcome.records)
-            if any(error.startswith("The file:") for error in outcome.errors):
-                break
+        importer.finish()
+        outcome.totals.update(
+            {k: v for k, v in importer.totals.items() if k in ("new", "update", "skip")}
+        )
         outcome.skipped = [
             f"Record {item.number} skipped: {item.reason}" for item in record_format.log.skipped
         ]

@@ -147,7 +147,9 @@ class Publication(Record):
         max_length=64,
         blank=True,
         editable=False,
-        help_text="SHA-256 of the canonical row last imported; an identical row is skipped unread.",
+        db_index=True,
+        help_text="SHA-256 of the source record (or canonical row) last imported; an identical "
+        "one is recognised by this index and skipped unread.",
     )
 
     objects = PublicationQuerySet.as_manager()
