@@ -37,6 +37,17 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request to a /zh-hans/ page leaves Chinese active in the thread; every test starts in the
+    default language, as every request without a prefix does."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def count_rows():
     """Call it for how many rows each archive table holds, to compare before and after."""
