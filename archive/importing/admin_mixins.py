@@ -24,6 +24,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
+from archive.importing.locking import import_transaction
 from archive.importing.reading import ImportFileError
 from archive.importing.rows_sql import RowWriter
 from archive.importing.uploads import import_uploads_clear
@@ -97,7 +98,8 @@ class RecordImportExportMixin(ImportExportMixin):
 
     def process_import(self, request, **kwargs):
         try:
-            return super().process_import(request, **kwargs)
+            with import_transaction():
+                return super().process_import(request, **kwargs)
         except FileNotFoundError:
             # The preview was left open until its upload was cleared away.
             self.message_user(

@@ -15,6 +15,7 @@ from itertools import islice
 from django.db import DatabaseError, transaction
 
 from archive.importing.formats import RecordFormat
+from archive.importing.locking import import_transaction
 from archive.importing.publication_import import PublicationImport, describe_outcomes
 from archive.importing.resources import PublicationResource
 from archive.models import ImportBatch
@@ -51,7 +52,7 @@ def import_stream(
 ) -> Outcome:
     """Import every record of the stream, or none. Raises ImportFileError for unreadable files."""
     outcome = Outcome()
-    with transaction.atomic():
+    with import_transaction():
         batch = None
         if not dry_run:
             batch = ImportBatch.objects.create(
