@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
 
 from archive import charts
 from archive.charts import Shape, bar_chart, certain_span, event_timeline, rank_chart
@@ -18,12 +17,6 @@ from tests.factories import make_event
 
 SVG = "{http://www.w3.org/2000/svg}"
 D = datetime.date
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def svgs(html: str) -> list[ET.Element]:

@@ -12,7 +12,6 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -31,13 +30,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Each test starts in English, whatever language a request of the last one left active."""
-    with translation.override("en"):
-        yield
 
 
 DRAFT = Status.DRAFT
