@@ -114,7 +114,8 @@ class _Related(list):
 class _PublicationChunks(_ResourceChunks):
     """Publications as light records holding what `PublicationResource` reads: the columns of
     its fields, the authorships, translations and keywords (as named tuples, in the order its
-    `filter_export` fetches them), and the journal, a model with its identifiers and rankings.
+    `filter_export` fetches them), and the journal, a model with its identifiers and rankings
+    (None while a draft).
 
     Models and prefetch_related cost most of a download of 100,000 publications: about eight
     model instances a publication, and a queryset per publication and relation. Rows read as
@@ -148,7 +149,7 @@ class _PublicationChunks(_ResourceChunks):
             for field in resource.get_export_fields()
             if field.attribute in model_fields
         ]
-        self.journals: dict[int, Journal] = {}
+        self.journals: dict[int, Journal | None] = {}
 
     def cell(self, field):
         make = super().cell(field)
@@ -179,8 +180,12 @@ class _PublicationChunks(_ResourceChunks):
 
         missing = {record.journal_id for record in records.values()} - {None, *self.journals}
         if missing:
+            # A draft journal is left out, as on the publication's page: its column stays empty.
+            self.journals.update(dict.fromkeys(missing))
             self.journals.update(
-                Journal.objects.prefetch_related("external_ids", "metrics").in_bulk(missing)
+                Journal.objects.published()
+                .prefetch_related("external_ids", "metrics")
+                .in_bulk(missing)
             )
         for record in records.values():
             record.journal = self.journals.get(record.journal_id)
