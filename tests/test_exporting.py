@@ -189,8 +189,6 @@ def test_formula_cells_are_neutralised_in_the_export(archive, file_format):
         delimiter = "\t" if isinstance(file_format, SafeTSV) else ","
         values = [v for row in csv.reader(io.StringIO(data), delimiter=delimiter) for v in row]
     for formula in [FORMULAS[0], "+1", "-2", "\tx", "\rx"]:
-        if isinstance(file_format, SafeXLSX):
-            formula = formula.replace("\r", "\n")  # XML reads a carriage return as a line feed
         assert f"'{formula}" in values
         assert formula not in values
 
