@@ -65,7 +65,8 @@ class Site:
     seed_event_path: str
     person_path: str
     event_path: str
-    journal_path: str
+    journal: str
+    journal_slug: str
     publication_count: int
     filtered_count: int
     draft_titles: list[str] = field(default_factory=list)
@@ -179,7 +180,8 @@ def build_archive() -> Site:
         seed_event_path=seed_event.get_absolute_url(),
         person_path=figure.get_absolute_url(),
         event_path=geneva.get_absolute_url(),
-        journal_path=journals[1].get_absolute_url(),
+        journal=journals[1].name,
+        journal_slug=journals[1].slug,
         publication_count=PUBLISHED_PUBLICATIONS,
         filtered_count=filtered_count,
         draft_titles=[

@@ -14,8 +14,12 @@ def query(page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
 
-def result_count(page) -> str:
-    return page.get_by_role("status").inner_text()
+def type_select(page):
+    return page.get_by_role("combobox", name="Type", exact=True)
+
+
+def from_year(page):
+    return page.get_by_role("spinbutton", name="From year", exact=True)
 
 
 def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(page, archive_site):
@@ -44,8 +48,8 @@ def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(pa
 
     # Filter: the search cleared, journal articles from 1970 on: more than one page of them.
     page.get_by_role("searchbox", name="Search").fill("")
-    page.get_by_label("Type").select_option(FILTER_TYPE)
-    page.get_by_label("From year").fill(str(FILTER_FROM_YEAR))
+    type_select(page).select_option(FILTER_TYPE)
+    from_year(page).fill(str(FILTER_FROM_YEAR))
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("status")).to_have_text(f"{site.filtered_count} publications")
     assert query(page)["publication_type"] == [FILTER_TYPE]
@@ -57,8 +61,8 @@ def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(pa
     assert query(page)["page"] == ["2"]
     assert query(page)["publication_type"] == [FILTER_TYPE]
     assert query(page)["year_min"] == [str(FILTER_FROM_YEAR)]
-    expect(page.get_by_label("Type")).to_have_value(FILTER_TYPE)
-    expect(page.get_by_label("From year")).to_have_value(str(FILTER_FROM_YEAR))
+    expect(type_select(page)).to_have_value(FILTER_TYPE)
+    expect(from_year(page)).to_have_value(str(FILTER_FROM_YEAR))
     current = page.get_by_role("navigation", name="Pagination").locator("[aria-current=page]")
     expect(current).to_have_text(re.compile(r"\b2$"))
     on_page_two = len(page.locator("main .record-list > li").all())
@@ -76,6 +80,20 @@ def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(pa
     assert {row["publication_type"] for row in rows} == {FILTER_TYPE}
     assert site.seed_title in {row["title"] for row in rows}
     assert not set(site.draft_titles) & {row["title"] for row in rows}
+
+    # Narrow by a journal, with the count the list offers next to it; then widen again.
+    journals = page.get_by_role("list", name="Journal", exact=True)
+    facet = journals.get_by_role("listitem").filter(has_text=site.journal)
+    offered = int(facet.locator(".facet-count").inner_text())
+    facet.get_by_role("link").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"{offered} publication" if offered == 1 else f"{offered} publications"
+    )
+    assert query(page)["publication_type"] == [FILTER_TYPE]
+    assert query(page)["journal"] == [site.journal_slug]
+    page.get_by_role("link", name=re.compile(r"^Remove Journal")).click()
+    expect(page.get_by_role("status")).to_have_text(f"{site.filtered_count} publications")
+    assert "journal" not in query(page)
 
     # Read the first record and follow its links to its author, journal and an event, and back.
     page.goto(site("/publications/?q=khrushchev"))
@@ -129,37 +147,35 @@ def test_the_skip_link_is_the_first_stop_and_moves_on_to_the_main_content(page, 
     )
 
 
+def tab_to(page, target, presses: int = 60) -> None:
+    """Press Tab until `target` has the focus; fail if it never does."""
+    for _ in range(presses):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    expect(target).to_be_focused()
+
+
 def test_the_filters_can_be_filled_and_submitted_with_the_keyboard(page, archive_site):
     page.goto(archive_site("/publications/"))
-    search = page.get_by_role("searchbox", name="Search")
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.type") == "search":
-            break
-    expect(search).to_be_focused()
+    tab_to(page, page.get_by_role("searchbox", name="Search"))
     page.keyboard.type("khrushchev")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("1 publication")
     assert query(page)["q"] == ["khrushchev"]
 
-    # A select and a number field reached with Tab, the form sent with the Apply button.
-    page.get_by_role("searchbox", name="Search").fill("")
-    type_select = page.get_by_label("Type")
-    while page.evaluate("document.activeElement.id") != type_select.get_attribute("id"):
-        page.keyboard.press("Tab")
-    page.keyboard.press("ArrowDown")  # the first type after "Any type": journal articles
-    expect(type_select).to_have_value(FILTER_TYPE)
-    page.get_by_label("From year").focus()
+    # A number field and a select reached with Tab, the form sent with the Apply button.
+    page.goto(archive_site("/publications/"))
+    tab_to(page, from_year(page))
     page.keyboard.type(str(FILTER_FROM_YEAR))
-    apply = page.get_by_role("button", name="Apply")
-    for _ in range(20):
-        if page.evaluate("document.activeElement.type") == "submit":
-            break
-        page.keyboard.press("Tab")
-    expect(apply).to_be_focused()
+    tab_to(page, type_select(page))
+    page.keyboard.press("ArrowDown")  # the first type after "Any type": journal articles
+    expect(type_select(page)).to_have_value(FILTER_TYPE)
+    tab_to(page, page.get_by_role("button", name="Apply"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text(f"{archive_site.filtered_count} publications")
     assert query(page)["publication_type"] == [FILTER_TYPE]
+    assert query(page)["year_min"] == [str(FILTER_FROM_YEAR)]
 
 
 @pytest.mark.parametrize(
@@ -193,8 +209,8 @@ def test_searching_filtering_and_paging_work_with_javascript_off(browser, archiv
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(archive_site("/publications/"))
-    page.get_by_label("Type").select_option(FILTER_TYPE)
-    page.get_by_label("From year").fill(str(FILTER_FROM_YEAR))
+    type_select(page).select_option(FILTER_TYPE)
+    from_year(page).fill(str(FILTER_FROM_YEAR))
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("status")).to_have_text(f"{archive_site.filtered_count} publications")
     page.get_by_role("navigation", name="Pagination").get_by_role("link", name="Next").click()
