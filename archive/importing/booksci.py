@@ -120,8 +120,9 @@ def _metrics(record: dict) -> list[dict]:
     return metrics
 
 
-def to_row(record: dict) -> dict:
-    """One BookSci record as a canonical publication row."""
+def to_row(record: dict, raw_record: str | None = None) -> dict:
+    """One BookSci record as a canonical publication row (`raw_record`: the record as
+    canonical.dump_json() writes it, when the caller has it already)."""
     original = record
     inner_text = record.get("resultStr")
     if isinstance(inner_text, str) and inner_text.strip():
@@ -209,5 +210,5 @@ def to_row(record: dict) -> dict:
         "keywords": canonical.join_list(_given(field) for field in fields),
         "source_platform": PLATFORM,
         "source_id": _given(record.get("paperid")),
-        "raw_record": canonical.dump_json(record),
+        "raw_record": canonical.dump_json(record) if raw_record is None else raw_record,
     }

@@ -13,7 +13,6 @@ spreadsheets.py, their header checked here) come last.
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -61,9 +60,9 @@ class Source:
         return self._row
 
 
-def record_fingerprint(salt: str, record) -> str:
-    payload = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(f"{salt}\n{payload}".encode()).hexdigest()
+def text_fingerprint(salt: str, text: str) -> str:
+    """The fingerprint of a record given as its canonical JSON text (canonical.dump_json)."""
+    return hashlib.sha256(f"{salt}\n{text}".encode()).hexdigest()
 
 
 @dataclass
@@ -176,19 +175,21 @@ class BookSciJSON(RecordFormat):
     def iter_sources(self, stream):
         try:
             for number, record in booksci.iter_records(stream):
+                # The text is both fingerprinted and kept as the record as received.
+                text = canonical.dump_json(record)
                 yield Source(
                     number,
-                    record_fingerprint(booksci.CONVERSION, record),
-                    partial(self._convert, number, record),
+                    text_fingerprint(booksci.CONVERSION, text),
+                    partial(self._convert, number, record, text),
                 )
         except UnicodeDecodeError as error:
             raise not_utf8() from error
         except booksci.FormatError as error:
             raise ImportFileError(str(error)) from error
 
-    def _convert(self, number: int, record: dict) -> dict:
+    def _convert(self, number: int, record: dict, text: str) -> dict:
         try:
-            row = booksci.to_row(record)
+            row = booksci.to_row(record, raw_record=text)
         except ValueError as error:
             raise ImportFileError(f"Record {number}: {error}") from error
         self.log.record_numbers.append(number)
