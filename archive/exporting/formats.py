@@ -6,6 +6,7 @@ which spreadsheets show as text. django-import-export's own setting only strips 
 """
 
 from import_export.formats import base_formats
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,11 +43,27 @@ class SafeTSV(_Neutralising, base_formats.TSV):
 
 
 class SafeXLSX(_Neutralising, base_formats.XLSX):
-    pass
+    """A workbook is XML 1.0, which cannot hold the C0 control characters other than tab, line
+    feed and carriage return: openpyxl refuses the whole file for one of them in one cell. They
+    are dropped from the cells (CSV, TSV and JSON keep them)."""
+
+    def export_data(self, dataset, **kwargs):
+        for index in range(len(dataset)):
+            row = dataset[index]
+            if any(isinstance(cell, str) and ILLEGAL_CHARACTERS_RE.search(cell) for cell in row):
+                dataset[index] = [
+                    ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+                    for cell in row
+                ]
+        return super().export_data(dataset, **kwargs)
 
 
 class SafeJSON(base_formats.JSON):
     """JSON is read by programs, not spreadsheets: values are exported as they are."""
+
+    def _escape_formulae(self, dataset):
+        """Not done: django-import-export's would drop a leading "=" from the text and turn
+        every value into text (None into "None")."""
 
 
 EXPORT_FORMATS = [SafeCSV, SafeXLSX, SafeJSON, SafeTSV]
