@@ -284,6 +284,8 @@ class PublicationImport:
         """Import a chunk of rows (numbered in the file from 1 unless `numbers` says; with the
         fingerprints of their source records where the format gives them)."""
         rows = [_restored(row) for row in rows]
+        for row in rows:
+            row["doi"] = normalize_doi(row.get("doi"))  # once: matching asks for it often
         numbers = numbers or list(range(1, len(rows) + 1))
         self.source_fingerprints = fingerprints or [""] * len(rows)
         self._preload(rows)
@@ -355,7 +357,7 @@ class PublicationImport:
     def _preload(self, rows: list[dict]) -> None:
         dois, source_ids, titles = set(), set(), set()
         for row in rows:
-            doi = normalize_doi(row.get("doi"))
+            doi = row["doi"]
             if doi:
                 dois.add(doi)
             if row.get("source_id"):
@@ -426,7 +428,7 @@ class PublicationImport:
         self.first_authors = first_authors
 
     def _match(self, row) -> Publication | None:
-        doi = normalize_doi(row.get("doi"))
+        doi = row["doi"]
         if doi and doi in self.by_doi:
             return self.by_doi[doi]
         source = (clean_text(row.get("source_platform")), clean_text(row.get("source_id")))
@@ -459,7 +461,6 @@ class PublicationImport:
         plan.fingerprint = (
             self.source_fingerprints[index] or self.fingerprints.get(index) or row_fingerprint(row)
         )
-        row["doi"] = normalize_doi(row.get("doi"))
         row["title"] = clean_title(row.get("title"))
         if row.get("abstract") is not None:
             row["abstract"] = clean_abstract(row["abstract"])
@@ -639,9 +640,11 @@ class PublicationImport:
         if old[:4] == new[:4] and len(new) < len(old):
             values["publication_date"] = old
 
-    def _printed_authors(self, row) -> list[str] | None:
-        """The authors to write, or None when the publication keeps those it has."""
-        return [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
+    def _printed_authors(self, row) -> list[str]:
+        """The authors the row names, as stored (computed once a row)."""
+        if "_printed" not in row:
+            row["_printed"] = [names.normalize(n) for n in canonical.split_list(row.get("authors"))]
+        return row["_printed"]
 
     def _keeps_authors(self, snapshot: dict | None, row: dict, printed: list[str]) -> bool:
         return snapshot is not None and (
