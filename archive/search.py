@@ -5,7 +5,9 @@ everything a reader may look it up by (its own fields and those of related rows)
 normalised the same way and every word of it must occur in `search_text` as a substring. That is
 all both databases are asked to do (`LIKE '%word%'`), so they answer alike: no collations, no
 `unaccent`, no full-text dictionaries. Substrings also suit Chinese, which has no spaces between
-words. PostgreSQL speeds the scan with a pg_trgm GIN index (migration 0004); SQLite scans.
+words. PostgreSQL speeds the scan with a pg_trgm GIN index (migration 0004); SQLite
+looks up publications' words of three characters or more in an FTS5 trigram index
+(migration 0006, `search_index.py`) and scans for the rest.
 
 `search_text` is recomputed by the record's save() from what it holds and, in bulk, by
 `search_index_refresh()`, which whatever writes related rows (admin inlines, imports, merges) calls
@@ -21,6 +23,8 @@ from django.apps import apps as installed_apps
 from django.db import connection, transaction
 from django.db.models import Model, Prefetch, QuerySet
 from django.utils.html import strip_tags
+
+from archive import search_index
 
 BATCH_SIZE = 500
 
@@ -58,7 +62,7 @@ def search_terms(query) -> list[str]:
 def search_filter(queryset: QuerySet, query) -> QuerySet:
     """The records of `queryset` whose search text contains every word of `query`."""
     for term in search_terms(query):
-        queryset = queryset.filter(search_text__contains=term)
+        queryset = queryset.filter(search_index.contains(queryset.model, term))
     return queryset
 
 
