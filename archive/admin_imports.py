@@ -109,18 +109,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
     @admin.display(description=_("records that point to it"))
     def records(self, obj):
         links = []
-        for model, one, many in (
-            (Publication, "%d publication", "%d publications"),
-            (Person, "%d person", "%d people"),
-            (Event, "%d event", "%d events"),
-            (Journal, "%d journal", "%d journals"),
+        for model, counted in (
+            (Publication, lambda n: ngettext("%d publication", "%d publications", n)),
+            (Person, lambda n: ngettext("%d person", "%d people", n)),
+            (Event, lambda n: ngettext("%d event", "%d events", n)),
+            (Journal, lambda n: ngettext("%d journal", "%d journals", n)),
         ):
             count = model.objects.filter(import_batch=obj).count()
             if count:
                 url = reverse(f"admin:archive_{model._meta.model_name}_changelist")
-                links.append(
-                    (f"{url}?import_batch__id__exact={obj.pk}", ngettext(one, many, count) % count)
-                )
+                links.append((f"{url}?import_batch__id__exact={obj.pk}", counted(count) % count))
         rankings = JournalMetric.objects.filter(import_batch=obj).count()
         parts = [format_html_join(", ", '<a href="{}">{}</a>', links)] if links else []
         if rankings:

@@ -21,6 +21,7 @@ from bibtexparser.model import (
     Entry,
     ParsingFailedBlock,
 )
+from django.utils.translation import gettext as _
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexwalker import LatexWalkerError
 
@@ -95,27 +96,32 @@ def iter_records(text: str) -> Iterator[tuple[int, Entry | DuplicateBlockKeyBloc
         elif isinstance(block, ParsingFailedBlock):
             reason = getattr(block.error, "abort_reason", "") or str(block.error)
             if isinstance(block, DuplicateFieldKeyBlock):
-                reason = f"it gives {', '.join(sorted(block.duplicate_keys))} more than once"
+                reason = _("it gives %(fields)s more than once") % {
+                    "fields": ", ".join(sorted(block.duplicate_keys))
+                }
             raise FormatError(
-                f"The entry starting on line {(block.start_line or 0) + 1} cannot be read as "
-                f"BibTeX: {clean_text(reason)[:200] or 'it is not well formed'}."
+                _("The entry starting on line %(line)s cannot be read as BibTeX: %(reason)s.")
+                % {
+                    "line": (block.start_line or 0) + 1,
+                    "reason": clean_text(reason)[:200] or _("it is not well formed"),
+                }
             )
         elif isinstance(block, Entry):
             number += 1
             yield number, block
     if not number:
         raise FormatError(
-            "The file holds no BibTeX entries: none starts with @article{, @book{ or the like."
+            _("The file holds no BibTeX entries: none starts with @article{, @book{ or the like.")
         )
 
 
 def skip_reason(entry: Entry | DuplicateBlockKeyBlock) -> str:
     if isinstance(entry, DuplicateBlockKeyBlock):
         earlier = (entry.previous_block.start_line or 0) + 1
-        return (
-            f"the entry on line {(entry.start_line or 0) + 1} repeats the key “{entry.key}” of "
-            f"the entry on line {earlier}; like BibTeX, the archive reads the first one only"
-        )
+        return _(
+            "the entry on line %(line)s repeats the key “%(key)s” of the entry on line "
+            "%(earlier)s; like BibTeX, the archive reads the first one only"
+        ) % {"line": (entry.start_line or 0) + 1, "key": entry.key, "earlier": earlier}
     return ""
 
 

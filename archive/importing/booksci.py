@@ -10,6 +10,8 @@ import json
 import re
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+
 from archive.identifiers import normalize_doi
 from archive.importing import canonical, jsonstream
 from archive.importing.cleaning import clean_abstract, clean_text, clean_title
@@ -52,7 +54,7 @@ def iter_records(stream) -> Iterator[tuple[int, dict]]:
             if record is None:
                 continue
             if not isinstance(record, dict):
-                raise FormatError(f"Record {number} is not a JSON object.")
+                raise FormatError(_("Record %(number)s is not a JSON object.") % {"number": number})
             yield number, record
     except jsonstream.JSONFileError as error:
         raise FormatError(str(error)) from error
@@ -129,7 +131,9 @@ def to_row(record: dict, raw_record: str | None = None) -> dict:
         try:
             original = json.loads(inner_text)
         except json.JSONDecodeError as error:
-            raise ValueError(f"resultStr is not valid JSON ({error.msg}).") from error
+            raise ValueError(
+                _("resultStr is not valid JSON (%(problem)s).") % {"problem": error.msg}
+            ) from error
     elif isinstance(inner_text, dict):
         original = inner_text
 

@@ -7,6 +7,8 @@ JSON in their cell, since a title can hold any punctuation.
 import json
 import re
 
+from django.utils.translation import gettext as _
+
 PUBLICATION_COLUMNS = [
     "doi",
     "title",
@@ -64,7 +66,10 @@ def load_json(cell, *, column: str):
     try:
         return json.loads(cell)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{column} must be JSON, e.g. {JSON_EXAMPLES[column]}") from error
+        raise ValueError(
+            _("%(column)s must be JSON, e.g. %(example)s")
+            % {"column": column, "example": JSON_EXAMPLES[column]}
+        ) from error
 
 
 JSON_EXAMPLES = {

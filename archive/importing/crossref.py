@@ -14,6 +14,8 @@ be kept per author in a canonical row; they stay in the stored record.
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+
 from archive import dates
 from archive.identifiers import normalize_doi
 from archive.importing import canonical, jsonstream
@@ -59,10 +61,13 @@ def iter_records(stream) -> Iterator[tuple[int, dict]]:
             if isinstance(value, dict) and "message" in value:
                 value = _message(value)
             if not isinstance(value, dict):
-                raise FormatError(f"Record {number} is not a JSON object.")
+                raise FormatError(_("Record %(number)s is not a JSON object.") % {"number": number})
             if "DOI" not in value and not isinstance(value.get("title"), list):
                 raise FormatError(
-                    f"Record {number} is not a Crossref work: it has no DOI and no list of titles."
+                    _(
+                        "Record %(number)s is not a Crossref work: it has no DOI and no list of titles."
+                    )
+                    % {"number": number}
                 )
             yield number, value
     except jsonstream.JSONFileError as error:
@@ -73,10 +78,12 @@ def _message(answer: dict) -> dict:
     message = answer["message"]
     if answer.get("status") not in (None, "ok") or not isinstance(message, dict):
         detail = text(objects(message)[0].get("message")) if objects(message) else ""
-        raise FormatError(
-            "The file is an error message from Crossref, not works"
-            f"{f': “{detail[:200]}”' if detail else ''}."
-        )
+        if detail:
+            raise FormatError(
+                _("The file is an error message from Crossref, not works: “%(message)s”.")
+                % {"message": detail[:200]}
+            )
+        raise FormatError(_("The file is an error message from Crossref, not works."))
     return message
 
 

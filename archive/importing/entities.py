@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from import_export import fields, resources
 
 from archive.importing.cleaning import clean_text
@@ -34,17 +35,26 @@ def json_items(cell: str, *, example: str) -> list[dict]:
     except ValueError:
         value = None
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ValueError(f"Write a JSON list of objects, e.g. {example}")
+        raise ValueError(_("Write a JSON list of objects, e.g. %(example)s") % {"example": example})
     return value
 
 
 def item_errors(error: ValidationError, number: int, label: str = "") -> list[str]:
     """A related object's validation errors as lines naming the list item they belong to."""
-    where = f"Item {number}{f' ({label})' if label else ''}"
+    if label:
+        where = _("Item %(number)s (%(label)s)") % {"number": number, "label": label}
+    else:
+        where = _("Item %(number)s") % {"number": number}
     lines = []
     for field, messages in error.message_dict.items():
-        named = "" if field == NON_FIELD_ERRORS else f" {field}:"
-        lines.extend(f"{where}{named} {message}" for message in messages)
+        for message in messages:
+            if field == NON_FIELD_ERRORS:
+                line = _("%(item)s %(message)s")
+            else:
+                # Translators: a problem with one field of an item in a list cell, e.g. "Item 1
+                # (cas) zone: A CAS zone is 1, 2, 3 or 4."
+                line = _("%(item)s %(field)s: %(message)s")
+            lines.append(line % {"item": where, "field": field, "message": message})
     return lines
 
 
@@ -60,7 +70,9 @@ def validate_item(instance, *, exclude: list[str], number: int, label: str) -> l
 def listing(values, limit: int = 5) -> str:
     values = sorted(values)
     shown = ", ".join(values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+    if len(values) > limit:
+        return _("%(shown)s and %(more)s more") % {"shown": shown, "more": len(values) - limit}
+    return shown
 
 
 _SEARCH_KEYWORDS = {"person": "people", "event": "events", "journal": "journals"}
@@ -127,15 +139,27 @@ class EntityResource(resources.ModelResource):
         missing = [column for column in self.required_columns if column not in headers]
         unknown = sorted(f"“{column}”" for column in headers - set(self.columns))
         if missing or unknown:
-            problems = []
-            if missing:
-                problems.append(f"no {', '.join(missing)} column")
-            if unknown:
-                problems.append(f"columns the archive does not know: {', '.join(unknown)}")
-            raise ValueError(
-                f"The file has {' and '.join(problems)}. The {self.noun} columns are: "
-                f"{', '.join(self.columns)}."
-            )
+            names = {
+                "missing": ", ".join(missing),
+                "unknown": ", ".join(unknown),
+                "kind": self.noun,
+                "columns": ", ".join(self.columns),
+            }
+            if missing and unknown:
+                message = _(
+                    "The file has no %(missing)s column and columns the archive does not know: "
+                    "%(unknown)s. The %(kind)s columns are: %(columns)s."
+                )
+            elif missing:
+                message = _(
+                    "The file has no %(missing)s column. The %(kind)s columns are: %(columns)s."
+                )
+            else:
+                message = _(
+                    "The file has columns the archive does not know: %(unknown)s. The %(kind)s "
+                    "columns are: %(columns)s."
+                )
+            raise ValueError(message % names)
         self.batch = None
         if not kwargs.get("dry_run"):
             user = kwargs.get("user")
@@ -193,14 +217,20 @@ class EntityResource(resources.ModelResource):
             if other is not None:
                 raise ValidationError(
                     {
-                        "slug": f"“{slug}” is {other}, but the rest of the row matches "
-                        f"{found} (“{found.slug}”). Correct the slug or the identifiers."
+                        "slug": _(
+                            "“%(slug)s” is %(other)s, but the rest of the row matches "
+                            "%(found)s (“%(found_slug)s”). Correct the slug or the identifiers."
+                        )
+                        % {"slug": slug, "other": other, "found": found, "found_slug": found.slug}
                     }
                 )
         if found is not None and found.pk in self.rows_by_record:
             raise ValidationError(
-                f"This row is the same {self.noun} as row {self.rows_by_record[found.pk]} "
-                f"({found}); give each {self.noun} one row."
+                _(
+                    "This row is the same %(kind)s as row %(row)s (%(record)s); give each "
+                    "%(kind)s one row."
+                )
+                % {"kind": self.noun, "row": self.rows_by_record[found.pk], "record": found}
             )
         return found
 

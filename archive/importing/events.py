@@ -10,6 +10,7 @@ error for that row and column: it is never dropped silently.
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from import_export import fields
 
 from archive import names
@@ -103,8 +104,11 @@ class EventResource(EntityResource):
                 return
             if current in seen:
                 raise ValueError(
-                    f"Row {row_number}, column parent (value “{slug}”): the event would be part "
-                    "of itself, through the events it belongs to."
+                    _(
+                        "Row %(row)s, column parent (value “%(slug)s”): the event would be part "
+                        "of itself, through the events it belongs to."
+                    )
+                    % {"row": row_number, "slug": slug}
                 )
             seen.add(current)
 
@@ -123,8 +127,11 @@ class EventResource(EntityResource):
         if len(found) > 1:
             raise ValidationError(
                 {
-                    "title": f"{len(found)} events in the archive have this title and date "
-                    f"({listing(e.slug for e in found)}); add the slug to say which."
+                    "title": _(
+                        "%(count)s events in the archive have this title and date (%(slugs)s); "
+                        "add the slug to say which."
+                    )
+                    % {"count": len(found), "slugs": listing(e.slug for e in found)}
                 }
             )
         return found[0] if found else None
@@ -152,7 +159,10 @@ class EventResource(EntityResource):
             )
             errors += validate_item(title, exclude=["event"], number=number, label=title.title)
             if title.language in translations:
-                errors.append(f"Item {number}: a second title in “{title.language}”.")
+                errors.append(
+                    _("Item %(number)s: a second title in “%(language)s”.")
+                    % {"number": number, "language": title.language}
+                )
             translations[title.language] = title.title
         if errors:
             raise ValidationError(errors)
@@ -179,11 +189,14 @@ class EventResource(EntityResource):
         if not slug:
             return ""
         if self._is_self(slug, row, instance):
-            raise ValueError("An event cannot be part of itself.")
+            raise ValueError(_("An event cannot be part of itself."))
         if self._unknown_events([slug]):
             raise ValueError(
-                f"No event “{slug}” in the archive or in this file; name the larger event by "
-                "its slug."
+                _(
+                    "No event “%(slug)s” in the archive or in this file; name the larger event "
+                    "by its slug."
+                )
+                % {"slug": slug}
             )
         return slug
 
@@ -201,18 +214,32 @@ class EventResource(EntityResource):
         own, errors = row.get("slug"), []
         for slug in slugs:
             if self._is_self(slug, row, instance):
-                errors.append(f"“{slug}” is this event; an event is not related to itself.")
+                errors.append(
+                    _("“%(slug)s” is this event; an event is not related to itself.")
+                    % {"slug": slug}
+                )
         errors += [
-            f"No event “{slug}” in the archive or in this file; name related events by their slugs."
+            _(
+                "No event “%(slug)s” in the archive or in this file; name related events by their "
+                "slugs."
+            )
+            % {"slug": slug}
             for slug in self._unknown_events(slugs)
         ]
         for slug in slugs:
             if slug in self.file_related and own not in self.file_related[slug]:
-                errors.append(
-                    f"“{slug}” (row {self.file_rows[slug]}) does not list this event back. "
-                    "Related events are mutual: list each on the other's row"
-                    + ("." if own else ", and give this event a slug to be listed by.")
-                )
+                if own:
+                    message = _(
+                        "“%(slug)s” (row %(row)s) does not list this event back. Related events "
+                        "are mutual: list each on the other's row."
+                    )
+                else:
+                    message = _(
+                        "“%(slug)s” (row %(row)s) does not list this event back. Related events "
+                        "are mutual: list each on the other's row, and give this event a slug to "
+                        "be listed by."
+                    )
+                errors.append(message % {"slug": slug, "row": self.file_rows[slug]})
         if errors:
             raise ValidationError(errors)
         return tuple(slugs)
@@ -233,14 +260,19 @@ class EventResource(EntityResource):
             try:
                 person_id = self._person_id(reference)
             except ValueError as error:
-                errors.append(f"Item {number}: {error}")
+                errors.append(
+                    _("Item %(number)s: %(problem)s") % {"number": number, "problem": error}
+                )
                 continue
             participation = EventParticipation(person_id=person_id, role=role)
             errors += validate_item(
                 participation, exclude=["event", "person"], number=number, label=reference
             )
             if (person_id, role) in participants:
-                errors.append(f"Item {number}: “{reference}” is listed twice as “{role}”.")
+                errors.append(
+                    _("Item %(number)s: “%(person)s” is listed twice as “%(role)s”.")
+                    % {"number": number, "person": reference, "role": role}
+                )
             participants.append((person_id, role))
         if errors:
             raise ValidationError(errors)
@@ -248,7 +280,7 @@ class EventResource(EntityResource):
 
     def _person_id(self, reference: str) -> int:
         if not reference:
-            raise ValueError("no person is named.")
+            raise ValueError(_("no person is named."))
         if reference not in self.person_ids:
             found = list(Person.objects.filter(slug=reference).values_list("pk", "slug"))
             if not found:
@@ -259,13 +291,20 @@ class EventResource(EntityResource):
                 )
             if not found:
                 raise ValueError(
-                    f"No person “{reference}” in the archive. Name people by slug or display "
-                    "name, and import them before the events they took part in."
+                    _(
+                        "No person “%(person)s” in the archive. Name people by slug or display "
+                        "name, and import them before the events they took part in."
+                    )
+                    % {"person": reference}
                 )
             if len(found) > 1:
                 raise ValueError(
-                    f"{len(found)} people are called “{reference}” "
-                    f"({listing(slug for _, slug in found)}); give the slug."
+                    _("%(count)s people are called “%(person)s” (%(slugs)s); give the slug.")
+                    % {
+                        "count": len(found),
+                        "person": reference,
+                        "slugs": listing(slug for _pk, slug in found),
+                    }
                 )
             self.person_ids[reference] = found[0][0]
         return self.person_ids[reference]
@@ -290,16 +329,21 @@ class EventResource(EntityResource):
             doi, slug = normalize_doi(clean_text(item.get("doi"))), clean_text(item.get("slug"))
             if doi:
                 found = Publication.objects.filter(doi=doi).values_list("pk", flat=True).first()
-                missing = f"No publication with the DOI “{doi}” in the archive."
+                missing = _("No publication with the DOI “%(doi)s” in the archive.") % {"doi": doi}
             elif slug:
                 found = Publication.objects.filter(slug=slug).values_list("pk", flat=True).first()
-                missing = f"No publication “{slug}” in the archive."
+                missing = _("No publication “%(slug)s” in the archive.") % {"slug": slug}
             else:
-                errors.append(f"Item {number} has neither a doi nor a slug.")
+                errors.append(
+                    _("Item %(number)s has neither a doi nor a slug.") % {"number": number}
+                )
                 continue
             if found is None:
                 errors.append(
-                    f"Item {number}: {missing} Import publications before the events they discuss."
+                    _(
+                        "Item %(number)s: %(problem)s Import publications before the events they discuss."
+                    )
+                    % {"number": number, "problem": missing}
                 )
                 continue
             link = PublicationEvent(publication_id=found, pages=clean_text(item.get("pages")))
@@ -307,7 +351,10 @@ class EventResource(EntityResource):
                 link, exclude=["event", "publication"], number=number, label=doi or slug
             )
             if found in links:
-                errors.append(f"Item {number}: “{doi or slug}” is listed twice.")
+                errors.append(
+                    _("Item %(number)s: “%(reference)s” is listed twice.")
+                    % {"number": number, "reference": doi or slug}
+                )
             links[found] = link.pages
         if errors:
             raise ValidationError(errors)

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from import_export import fields
 
 from archive import names
@@ -85,7 +86,10 @@ class JournalResource(EntityResource):
             found = self._one(
                 Journal.objects.filter(Q(issn_print__in=issns) | Q(issn_electronic__in=issns)),
                 column="issn_print" if row.get("issn_print") else "issn_electronic",
-                what="these ISSNs",
+                message=_(
+                    "%(count)s journals in the archive have these ISSNs (%(slugs)s); correct the "
+                    "row."
+                ),
             )
             if found:
                 return found
@@ -95,7 +99,12 @@ class JournalResource(EntityResource):
             for scheme, value in pairs:
                 query |= Q(external_ids__scheme=scheme, external_ids__value=value)
             found = self._one(
-                Journal.objects.filter(query), column="identifiers", what="these identifiers"
+                Journal.objects.filter(query),
+                column="identifiers",
+                message=_(
+                    "%(count)s journals in the archive have these identifiers (%(slugs)s); "
+                    "correct the row."
+                ),
             )
             if found:
                 return found
@@ -109,18 +118,18 @@ class JournalResource(EntityResource):
         return self._one(
             Journal.objects.filter(Q(name_key=key) | Q(other_names__name_key=key)),
             column="name",
-            what="this name",
-            advice="add the slug, an ISSN or an identifier to say which",
+            message=_(
+                "%(count)s journals in the archive have this name (%(slugs)s); add the slug, an "
+                "ISSN or an identifier to say which."
+            ),
         )
 
-    def _one(self, queryset, *, column: str, what: str, advice: str = "correct the row"):
+    def _one(self, queryset, *, column: str, message: str):
+        """The one journal found, or None; `message` names the several found."""
         found = list(queryset.distinct().order_by("pk")[:6])
         if len(found) > 1:
             raise ValidationError(
-                {
-                    column: f"{len(found)} journals in the archive have {what} "
-                    f"({listing(j.slug for j in found)}); {advice}."
-                }
+                {column: message % {"count": len(found), "slugs": listing(j.slug for j in found)}}
             )
         return found[0] if found else None
 
@@ -137,7 +146,10 @@ class JournalResource(EntityResource):
             )
             errors += validate_item(other, exclude=["journal"], number=number, label=other.name)
             if other.name in seen:
-                errors.append(f"Item {number}: “{other.name}” is listed twice.")
+                errors.append(
+                    _("Item %(number)s: “%(reference)s” is listed twice.")
+                    % {"number": number, "reference": other.name}
+                )
             seen.add(other.name)
             other_names.add((other.name, other.kind, other.language))
         if errors:
@@ -167,9 +179,11 @@ class JournalResource(EntityResource):
     def read_identifiers(self, cell, *, row, instance):
         pairs, errors = set(), []
         for number, item in enumerate(canonical.split_list(cell), start=1):
-            scheme, _, value = (part.strip() for part in item.partition(":"))
+            scheme, _colon, value = (part.strip() for part in item.partition(":"))
             if not (scheme and value):
-                errors.append(f"“{item}” is not scheme:value, e.g. booksci:46099.")
+                errors.append(
+                    _("“%(item)s” is not scheme:value, e.g. booksci:46099.") % {"item": item}
+                )
                 continue
             identifier = JournalIdentifier(scheme=scheme.lower(), value=value)
             errors += validate_item(identifier, exclude=["journal"], number=number, label=item)
@@ -180,7 +194,10 @@ class JournalResource(EntityResource):
         if pairs:
             for other in JournalIdentifier.objects.filter(held).select_related("journal"):
                 if other.journal_id != instance.pk:
-                    errors.append(f"“{other}” is already the identifier of {other.journal}.")
+                    errors.append(
+                        _("“%(identifier)s” is already the identifier of %(journal)s.")
+                        % {"identifier": other, "journal": other.journal}
+                    )
         if errors:
             raise ValidationError(errors)
         return pairs
@@ -206,14 +223,17 @@ class JournalResource(EntityResource):
             try:
                 metric = JournalMetric(**_metric_values(item))
             except ValueError as error:
-                errors.append(f"Item {number}: {error}")
+                errors.append(
+                    _("Item %(number)s: %(problem)s") % {"number": number, "problem": error}
+                )
                 continue
             label = f"{metric.system} {metric.category}".strip()
             errors += validate_item(metric, exclude=["journal"], number=number, label=label)
             key = (metric.system, metric.category, metric.recorded_on)
             if key in metrics:
                 errors.append(
-                    f"Item {number}: a second {label} ranking recorded on {metric.recorded_on}."
+                    _("Item %(number)s: a second %(ranking)s ranking recorded on %(day)s.")
+                    % {"number": number, "ranking": label, "day": metric.recorded_on}
                 )
             metrics[key] = _metric_tuple(metric)
         if errors:
@@ -286,17 +306,20 @@ def _metric_values(item: dict) -> dict:
     unknown = sorted(set(item) - set(METRIC_FIELDS))
     if unknown:
         raise ValueError(
-            f"unknown keys {', '.join(unknown)}; the keys are {', '.join(METRIC_FIELDS)}."
+            _("unknown keys %(unknown)s; the keys are %(keys)s.")
+            % {"unknown": ", ".join(unknown), "keys": ", ".join(METRIC_FIELDS)}
         )
     recorded_on = clean_text(item.get("recorded_on"))
     if not recorded_on:
         raise ValueError(
-            "recorded_on is missing: the day the ranking was recorded, e.g. 2024-06-30."
+            _("recorded_on is missing: the day the ranking was recorded, e.g. 2024-06-30.")
         )
     try:
         recorded = datetime.date.fromisoformat(recorded_on)
     except ValueError as error:
-        raise ValueError(f"recorded_on “{recorded_on}” is not a day such as 2024-06-30.") from error
+        raise ValueError(
+            _("recorded_on “%(value)s” is not a day such as 2024-06-30.") % {"value": recorded_on}
+        ) from error
     return {
         "system": clean_text(item.get("system")),
         "year": _whole_number(item.get("year"), "year"),
@@ -314,7 +337,9 @@ def _whole_number(value, name: str) -> int | None:
         return None
     text = str(value).strip()
     if not text.isdigit():
-        raise ValueError(f"{name} “{value}” is not a whole number.")
+        raise ValueError(
+            _("%(key)s “%(value)s” is not a whole number.") % {"key": name, "value": value}
+        )
     return int(text)
 
 
@@ -324,10 +349,14 @@ def _decimal(value) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation as error:
-        raise ValueError(f"impact_factor “{value}” is not a number.") from error
+        raise ValueError(_not_a_number(value)) from error
     if not number.is_finite():
-        raise ValueError(f"impact_factor “{value}” is not a number.")
+        raise ValueError(_not_a_number(value))
     return number
+
+
+def _not_a_number(value) -> str:
+    return _("impact_factor “%(value)s” is not a number.") % {"value": value}
 
 
 def _metric_item(metric: JournalMetric) -> dict:

@@ -4,10 +4,12 @@ import io
 from collections.abc import Iterator
 
 import ijson
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from archive.importing.cleaning import clean_text
 
-_NOT_UTF8 = (
+_NOT_UTF8 = gettext_lazy(
     "The file is not UTF-8 text. Save it as UTF-8; files in GBK, Big5 or other legacy encodings "
     "are not accepted."
 )
@@ -35,11 +37,11 @@ def _first_byte(stream) -> tuple[bytes, io.BufferedReader]:
 def _start(stream) -> tuple[bytes, io.BufferedReader]:
     first, reader = _first_byte(stream)
     if not first:
-        raise JSONFileError("The file is empty.")
+        raise JSONFileError(_("The file is empty."))
     if first not in (b"{", b"["):
         if reader.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise JSONFileError(_NOT_UTF8)
-        raise JSONFileError("The file is not JSON: it should start with { or [.")
+            raise JSONFileError(str(_NOT_UTF8))
+        raise JSONFileError(_("The file is not JSON: it should start with { or [."))
     return first, reader
 
 
@@ -57,7 +59,7 @@ def iter_records(stream, *, lists: tuple[str, ...] = ()) -> Iterator[tuple[int, 
     """Yield (number, value) for each top-level value, each item of a top-level array, and each
     item of a list that a top-level object holds at one of `lists` (dotted paths such as "data" or
     "message.items"), which then stands for its items. Items are built one at a time."""
-    _, reader = _start(stream)
+    _first, reader = _start(stream)
     events = ijson.parse(reader, multiple_values=True, use_float=True)
     yield from _numbered(_records(events, {f"{path}.item" for path in lists}))
 
@@ -99,13 +101,15 @@ def _numbered(values) -> Iterator[tuple[int, object]]:
     except (ijson.JSONError, UnicodeDecodeError) as error:
         message = str(error)
         if isinstance(error, UnicodeDecodeError) or "UTF8" in message:
-            raise JSONFileError(_NOT_UTF8) from error
+            raise JSONFileError(str(_NOT_UTF8)) from error
         if "premature EOF" in message:
             raise JSONFileError(
-                f"The file is not valid JSON: it ends in the middle of record {number + 1}."
+                _("The file is not valid JSON: it ends in the middle of record %(number)s.")
+                % {"number": number + 1}
             ) from error
         raise JSONFileError(
-            f"Record {number + 1} is not valid JSON ({message.strip().splitlines()[0]})."
+            _("Record %(number)s is not valid JSON (%(problem)s).")
+            % {"number": number + 1, "problem": message.strip().splitlines()[0]}
         ) from error
 
 

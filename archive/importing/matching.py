@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from archive import names, slugs
 from archive.identifiers import normalize_issn
@@ -209,7 +210,9 @@ def _decimal(value) -> Decimal | None:
     try:
         return Decimal(str(value))
     except InvalidOperation as error:
-        raise ValueError(f"impact factor “{value}” is not a number") from error
+        raise ValueError(
+            _("impact factor “%(value)s” is not a number") % {"value": value}
+        ) from error
 
 
 class MetricLedger:

@@ -7,6 +7,7 @@ must then give the slug or an identifier.
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from import_export import fields
 
 from archive import names
@@ -86,9 +87,15 @@ class PersonResource(EntityResource):
         if len(found) > 1:
             raise ValidationError(
                 {
-                    "display_name": f"{len(found)} people in the archive are called "
-                    f"“{row['display_name']}” ({listing(p.slug for p in found)}); add the slug "
-                    "or an identifier to say which."
+                    "display_name": _(
+                        "%(count)s people in the archive are called “%(name)s” (%(slugs)s); add "
+                        "the slug or an identifier to say which."
+                    )
+                    % {
+                        "count": len(found),
+                        "name": row["display_name"],
+                        "slugs": listing(p.slug for p in found),
+                    }
                 }
             )
         return found[0] if found else None
@@ -111,7 +118,7 @@ class PersonResource(EntityResource):
             )
             errors += validate_item(variant, exclude=["person"], number=number, label=name)
             if name in seen:
-                errors.append(f"“{name}” is listed twice.")
+                errors.append(_("“%(name)s” is listed twice.") % {"name": name})
             seen.add(name)
             variants.add((variant.name, variant.language, variant.kind))
         if errors:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
 
 from archive.importing.formats import RecordFormat
 from archive.importing.locking import import_transaction
@@ -84,7 +85,9 @@ def import_stream(
                     fingerprints=[fingerprints[i] for i in kept],
                 )
             except DatabaseError as error:
-                outcome.errors.append(f"The database refused the import: {error}")
+                outcome.errors.append(
+                    _("The database refused the import: %(error)s") % {"error": error}
+                )
                 break
             outcome.errors.extend(describe_outcomes(results, rows))
             outcome.records += len(chunk)
@@ -95,7 +98,9 @@ def import_stream(
             {k: v for k, v in importer.totals.items() if k in ("new", "update", "skip")}
         )
         outcome.skipped = [
-            f"Record {item.number} skipped: {item.reason}" for item in record_format.log.skipped
+            _("Record %(number)s skipped: %(reason)s")
+            % {"number": item.number, "reason": item.reason}
+            for item in record_format.log.skipped
         ]
         if outcome.errors or dry_run:
             transaction.set_rollback(True)

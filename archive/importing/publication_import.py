@@ -32,6 +32,7 @@ from django.db import models
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 from import_export import widgets
 
 from archive import dates, names
@@ -47,6 +48,7 @@ from archive.importing.matching import (
     chunked,
     new_record_status,
 )
+from archive.importing.report import row_problem
 from archive.importing.rows_sql import RowWriter, allocate_ids
 from archive.importing.snapshots import SNAPSHOT_FIELDS, publication_snapshots
 from archive.models import (
@@ -469,12 +471,14 @@ class PublicationImport:
                 row[column] = clean_text(row[column])
         outcome.title = _plain(row["title"])
         if first != number:
-            same = "DOI" if row["doi"] else "title, year and first author"
-            outcome.errors = {
-                "doi" if row["doi"] else "title": [
-                    f"This row repeats row {first} (same {same}); remove one of them."
-                ]
-            }
+            if row["doi"]:
+                repeated = _("This row repeats row %(row)s (same DOI); remove one of them.")
+            else:
+                repeated = _(
+                    "This row repeats row %(row)s (same title, year and first author); remove "
+                    "one of them."
+                )
+            outcome.errors = {"doi" if row["doi"] else "title": [repeated % {"row": first}]}
             return plan
         match = self._match(row)
         errors = defaultdict(list)
@@ -519,7 +523,8 @@ class PublicationImport:
         owner = self.source_owners.get(source) if values["source_id"] else None
         if owner is not None and (match is None or owner.pk != match.pk):
             errors["source_id"].append(
-                f"Another publication ({owner}) already has this id at {source[0]}."
+                _("Another publication (%(other)s) already has this id at %(platform)s.")
+                % {"other": owner, "platform": source[0]}
             )
         for column in ("title_translations", "abstract_translations", "journal_metrics"):
             try:
@@ -595,8 +600,11 @@ class PublicationImport:
                 self._rankings_seen.add(seen)
             except (ValueError, KeyError, TypeError) as error:
                 errors["journal_metrics"].append(
-                    f"A ranking could not be read ({error}); each needs at least a system "
-                    "(jcr or cas)."
+                    _(
+                        "A ranking could not be read (%(error)s); each needs at least a system "
+                        "(jcr or cas)."
+                    )
+                    % {"error": error}
                 )
         if not values["publication_type"]:
             values["publication_type"] = "journal-article" if values["journal_id"] else "other"
@@ -842,8 +850,10 @@ def describe_outcomes(outcomes: list[RowOutcome], rows: list[dict]) -> list[str]
     lines = []
     for outcome, row in zip(outcomes, rows, strict=True):
         for column, messages in outcome.errors.items():
-            value = row.get(column)
-            shown = f" (value “{str(value)[:80]}”)" if value not in ("", None) else ""
             for message in messages:
-                lines.append(f"Row {outcome.number}, column {column}{shown}: {message}")
+                lines.append(
+                    row_problem(
+                        outcome.number, column=column, value=row.get(column), message=message
+                    )
+                )
     return lines

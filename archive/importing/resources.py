@@ -12,6 +12,7 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from archive.importing import canonical
@@ -75,11 +76,18 @@ class PublicationResource(resources.ModelResource):
         headers = set(headers or [])
         if "title" not in headers or not headers <= set(canonical.PUBLICATION_COLUMNS):
             unknown = sorted(headers - set(canonical.PUBLICATION_COLUMNS))
-            raise ValidationError(
-                "The file's columns are not the archive's publication columns"
-                + (f" (unknown: {', '.join(unknown)})" if unknown else " (no title column)")
-                + f". Expected: {', '.join(canonical.PUBLICATION_COLUMNS)}."
-            )
+            expected = ", ".join(canonical.PUBLICATION_COLUMNS)
+            if unknown:
+                message = _(
+                    "The file's columns are not the archive's publication columns (unknown: "
+                    "%(unknown)s). Expected: %(expected)s."
+                ) % {"unknown": ", ".join(unknown), "expected": expected}
+            else:
+                message = _(
+                    "The file's columns are not the archive's publication columns (no title "
+                    "column). Expected: %(expected)s."
+                ) % {"expected": expected}
+            raise ValidationError(message)
 
     def import_data_inner(
         self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs

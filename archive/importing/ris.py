@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 import rispy
+from django.utils.translation import gettext as _
 
 from archive import dates
 from archive.identifiers import normalize_doi
@@ -92,8 +93,11 @@ def iter_records(text: str) -> Iterator[tuple[int, dict]]:
             lines = []
         elif tag is None and content and len(lines) == 1:
             raise FormatError(
-                f"Line {line_number}: “{content[:60]}” is not a RIS tag line; a record's lines "
-                "start with a tag such as “TI  - ”."
+                _(
+                    "Line %(line)s: “%(content)s” is not a RIS tag line; a record's lines start "
+                    "with a tag such as “TI  - ”."
+                )
+                % {"line": line_number, "content": content[:60]}
             )
         else:
             lines.append(line)
@@ -101,7 +105,7 @@ def iter_records(text: str) -> Iterator[tuple[int, dict]]:
         number += 1
         yield number, _parse(parser, lines)
     if not number:
-        raise FormatError("The file holds no RIS records: no line starts with “TY  - ”.")
+        raise FormatError(_("The file holds no RIS records: no line starts with “TY  - ”."))
 
 
 def _parse(parser: _Parser, lines: list[str]) -> dict:

@@ -15,13 +15,16 @@ journal, else `venue` unless the paper is a conference paper, a book or a chapte
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from archive.identifiers import normalize_doi
 from archive.importing import canonical, jsonstream
 from archive.importing.cleaning import clean_abstract, clean_title
 from archive.importing.jsonstream import array, obj, objects, text
 
 PLATFORM = "Semantic Scholar"
-NOT_FOUND = "Semantic Scholar found no paper for this id"
+NOT_FOUND = gettext_noop("Semantic Scholar found no paper for this id")
 WRAPPERS = ("citingPaper", "citedPaper")
 _NOT_STORED = ("citations", "references", "embedding")
 # Their `venue` is a conference or a book: it is not made a journal.
@@ -55,17 +58,22 @@ def iter_records(stream) -> Iterator[tuple[int, dict | None]]:
                 if isinstance(value, dict) and wrapper in value:
                     value = value[wrapper]
             if value is not None and not isinstance(value, dict):
-                raise FormatError(f"Record {number} is not a JSON object.")
+                raise FormatError(_("Record %(number)s is not a JSON object.") % {"number": number})
             if value is not None and "paperId" not in value and "title" not in value:
                 message = text(value.get("error")) or text(value.get("message"))
                 if message:
                     raise FormatError(
-                        "The file is an error message from Semantic Scholar, not papers: "
-                        f"“{message[:200]}”."
+                        _(
+                            "The file is an error message from Semantic Scholar, not papers: “%(message)s”."
+                        )
+                        % {"message": message[:200]}
                     )
                 raise FormatError(
-                    f"Record {number} is not a Semantic Scholar paper: it has neither a paperId "
-                    "nor a title."
+                    _(
+                        "Record %(number)s is not a Semantic Scholar paper: it has neither a "
+                        "paperId nor a title."
+                    )
+                    % {"number": number}
                 )
             yield number, value
     except jsonstream.JSONFileError as error:
@@ -73,7 +81,7 @@ def iter_records(stream) -> Iterator[tuple[int, dict | None]]:
 
 
 def skip_reason(paper: dict | None) -> str:
-    return NOT_FOUND if paper is None else ""
+    return _(NOT_FOUND) if paper is None else ""
 
 
 def to_row(paper: dict) -> dict:

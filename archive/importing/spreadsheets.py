@@ -23,6 +23,8 @@ from contextlib import suppress
 
 import tablib
 from defusedxml import DefusedXmlException
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from import_export.formats import base_formats
 
 from archive.exporting.formats import restore
@@ -59,7 +61,10 @@ def iter_delimited(stream, *, delimiter: str) -> Iterator[list[str]]:
     except UnicodeDecodeError as error:
         raise not_utf8(_offset(buffered, error)) from error
     except csv.Error as error:
-        raise ImportFileError(f"Line {reader.line_num} cannot be read ({error}).") from error
+        raise ImportFileError(
+            _("Line %(line)s cannot be read (%(error)s).")
+            % {"line": reader.line_num, "error": error}
+        ) from error
     finally:
         # The caller owns the stream: leave it open (unless it was closed already).
         with suppress(ValueError):
@@ -82,15 +87,15 @@ def iter_workbook(stream) -> Iterator[tuple]:
         workbook = openpyxl.load_workbook(stream, read_only=True)
     except (*_XML_REFUSED, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         if _xml_refused(error):
-            raise ImportFileError(XML_REFUSED_MESSAGE) from error
+            raise ImportFileError(_(XML_REFUSED_MESSAGE)) from error
         raise ImportFileError(
-            "The file is not an Excel workbook (.xlsx). Save it as .xlsx, or as CSV."
+            _("The file is not an Excel workbook (.xlsx). Save it as .xlsx, or as CSV.")
         ) from error
     try:
         for values in workbook.active.iter_rows(values_only=True):
             yield tuple(_cell(value) for value in values)
     except _XML_REFUSED as error:  # a sheet is parsed only as its rows are read
-        raise ImportFileError(XML_REFUSED_MESSAGE) from error
+        raise ImportFileError(_(XML_REFUSED_MESSAGE)) from error
     finally:
         workbook.close()
 
@@ -98,7 +103,7 @@ def iter_workbook(stream) -> Iterator[tuple]:
 # defusedxml refuses entity declarations; lxml and ElementTree raise a SyntaxError (for an entity
 # expanding too far, or malformed XML). openpyxl wraps some of these in a ValueError.
 _XML_REFUSED = (DefusedXmlException, SyntaxError)
-XML_REFUSED_MESSAGE = (
+XML_REFUSED_MESSAGE = gettext_noop(
     "The workbook's XML declares entities or is malformed; the archive does not read it, as "
     "entities can make a small file expand beyond any memory. Save it again from a spreadsheet "
     "program, or as CSV."

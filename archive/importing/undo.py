@@ -221,24 +221,45 @@ class UndoReport:
     journals_restored: int = 0
 
     def removed_text(self) -> str:
-        counts = [
-            (self.publications_removed, "%d new publication", "%d new publications"),
-            (self.people_removed, "%d person", "%d people"),
-            (self.events_removed, "%d event", "%d events"),
-            (self.journals_removed, "%d journal", "%d journals"),
-            (self.rankings_removed, "%d journal ranking", "%d journal rankings"),
-            (self.keywords_removed, "%d keyword", "%d keywords"),
-        ]
-        return _listing(counts)
+        removed = (
+            self.publications_removed,
+            self.people_removed,
+            self.events_removed,
+            self.journals_removed,
+            self.rankings_removed,
+            self.keywords_removed,
+        )
+        publications, people, events, journals, rankings, keywords = removed
+        return _listing(
+            [
+                ngettext("%d new publication", "%d new publications", publications) % publications,
+                ngettext("%d person", "%d people", people) % people,
+                ngettext("%d event", "%d events", events) % events,
+                ngettext("%d journal", "%d journals", journals) % journals,
+                ngettext("%d journal ranking", "%d journal rankings", rankings) % rankings,
+                ngettext("%d keyword", "%d keywords", keywords) % keywords,
+            ],
+            removed,
+        )
 
     def restored_text(self) -> str:
-        counts = [
-            (self.publications_restored, "%d updated publication", "%d updated publications"),
-            (self.people_restored, "%d updated person", "%d updated people"),
-            (self.events_restored, "%d updated event", "%d updated events"),
-            (self.journals_restored, "%d updated journal", "%d updated journals"),
-        ]
-        return _listing(counts)
+        restored = (
+            self.publications_restored,
+            self.people_restored,
+            self.events_restored,
+            self.journals_restored,
+        )
+        publications, people, events, journals = restored
+        return _listing(
+            [
+                ngettext("%d updated publication", "%d updated publications", publications)
+                % publications,
+                ngettext("%d updated person", "%d updated people", people) % people,
+                ngettext("%d updated event", "%d updated events", events) % events,
+                ngettext("%d updated journal", "%d updated journals", journals) % journals,
+            ],
+            restored,
+        )
 
     def describe(self, *, done: bool = False) -> str:
         """'remove 2 new publications, 1 person; restore 1 updated publication' (or 'removed')."""
@@ -260,8 +281,9 @@ class UndoReport:
         return self.describe()
 
 
-def _listing(counts) -> str:
-    return ", ".join(ngettext(one, many, n) % n for n, one, many in counts if n)
+def _listing(texts: list[str], counts: tuple[int, ...]) -> str:
+    """The texts of the counts that are not zero."""
+    return ", ".join(text for text, count in zip(texts, counts, strict=True) if count)
 
 
 # --- undoing -------------------------------------------------------------------------------------
