@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_curators(sender, **kwargs):
@@ -10,7 +11,7 @@ def _ensure_curators(sender, **kwargs):
 
 class ArchiveConfig(AppConfig):
     name = "archive"
-    verbose_name = "Archive"
+    verbose_name = _("Archive")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -12,6 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
+from django.utils.translation import gettext_lazy
 from nameparser import HumanName
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -115,6 +116,21 @@ class NearMatch(StrEnum):
     WRITTEN_TOGETHER_OR_APART = "written together or apart"
     OTHER_ORDER = "same names in another order"
     ONE_LETTER_APART = "one letter apart"
+
+    @property
+    def label(self) -> str:
+        """The reason in the curator's language."""
+        return str(_NEAR_MATCH_LABELS[self])
+
+
+_NEAR_MATCH_LABELS = {
+    NearMatch.SAME_NAME: gettext_lazy("same name"),
+    NearMatch.INITIALS_AGREE: gettext_lazy("initials agree"),
+    NearMatch.FEWER_GIVEN_NAMES: gettext_lazy("one has fewer given names"),
+    NearMatch.WRITTEN_TOGETHER_OR_APART: gettext_lazy("written together or apart"),
+    NearMatch.OTHER_ORDER: gettext_lazy("same names in another order"),
+    NearMatch.ONE_LETTER_APART: gettext_lazy("one letter apart"),
+}
 
 
 class _Part(NamedTuple):

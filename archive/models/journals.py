@@ -235,11 +235,11 @@ class JournalMetric(models.Model):
     def __str__(self) -> str:
         parts = [self.get_system_display()]
         if self.impact_factor is not None:
-            parts.append(f"IF {format_decimal(self.impact_factor)}")
+            parts.append(_("IF %(value)s") % {"value": format_decimal(self.impact_factor)})
         if self.quartile:
             parts.append(self.quartile)
         if self.zone:
-            parts.append(f"zone {self.zone}")
+            parts.append(_("zone %(zone)s") % {"zone": self.zone})
         if self.category:
             parts.append(self.category)
         parts.append(str(self.year or self.recorded_on))

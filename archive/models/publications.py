@@ -352,7 +352,10 @@ class PublicationSubject(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.publication} is about {self.person}"
+        return _("%(publication)s is about %(person)s") % {
+            "publication": self.publication,
+            "person": self.person,
+        }
 
 
 class PublicationEvent(models.Model):
@@ -379,4 +382,7 @@ class PublicationEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.publication} discusses {self.event}"
+        return _("%(publication)s discusses %(event)s") % {
+            "publication": self.publication,
+            "event": self.event,
+        }
