@@ -446,7 +446,7 @@ def test_admin_pages_of_a_hostile_record_run_nothing_from_it(admin_client, hosti
 
 
 def test_the_admin_pages_comparing_people_run_nothing_from_their_names(admin_client, hostile):
-    twin = make_person(hostile["person"].display_name)
+    twin = make_person(hostile["person"].display_name, family_name="Twin")
     for address in [
         reverse("admin:archive_person_duplicates"),
         reverse("admin:archive_person_merge") + f"?ids={hostile['person'].pk},{twin.pk}",
