@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from archive.importing import booksci
 from archive.models import (
     Authorship,
     Event,
@@ -278,6 +279,18 @@ def test_the_preview_sums_up_and_lists_what_an_updated_row_changes(admin_client)
     assert "citation_count" in html and "Unknown page of history" in html
     _confirm(admin_client, preview)
     assert Publication.objects.get().citation_count == 42
+
+
+@pytest.mark.django_db
+def test_the_confirmation_reuses_the_rows_its_preview_read(admin_client, monkeypatch):
+    preview = _import(admin_client, SEED_FILE.read_bytes())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was converted a second time")
+
+    monkeypatch.setattr(booksci, "to_row", refuse)
+    assert _confirm(admin_client, preview).status_code == 302
+    assert Publication.objects.get().doi == "10.1080/14682745.2022.2050698"
 
 
 @pytest.mark.django_db

@@ -123,8 +123,8 @@ def _metrics(record: dict) -> list[dict]:
 
 
 def to_row(record: dict, raw_record: str | None = None) -> dict:
-    """One BookSci record as a canonical publication row (`raw_record`: the record as
-    canonical.dump_json() writes it, when the caller has it already)."""
+    """One BookSci record as a canonical publication row (`raw_record`: the record as JSON
+    text, when the caller has it already)."""
     original = record
     inner_text = record.get("resultStr")
     if isinstance(inner_text, str) and inner_text.strip():
