@@ -259,38 +259,49 @@ class PublicationFilterSet(SearchFilterSet):
         return type(self)(data, queryset=self.queryset).qs.order_by()
 
     def _facet_counts(self) -> dict:
-        by_journal = (
-            self._without("journal")
-            .filter(journal__isnull=False)
-            .values_list("journal_id")
+        """One grouped query over what every filter but the journal, years and type selects,
+        counted by journal, year and type together; each facet then adds up the groups that
+        the other two of these filters let through, as the database would filter them."""
+        groups = (
+            self._without("journal", "year_min", "year_max", "publication_type")
+            .values_list("journal_id", "year", "publication_type")
             .annotate(count=Count("pk"))
         )
-        by_year = (
-            self._without("year_min", "year_max")
-            .filter(year__isnull=False)
-            .values_list("year")
-            .annotate(count=Count("pk"))
+        slug, kind = self.chosen("journal"), self.chosen("publication_type")
+        year_min, year_max = self.chosen("year_min"), self.chosen("year_max")
+        chosen = Journal.objects.published().filter(slug=slug).values_list("pk", flat=True)
+        chosen_pk = chosen.first() if slug else None
+
+        def in_journal(journal_pk) -> bool:
+            return not slug or (journal_pk is not None and journal_pk == chosen_pk)
+
+        def in_years(year) -> bool:
+            if year_min is None and year_max is None:
+                return True
+            return year is not None and (year_min or year) <= year <= (year_max or year)
+
+        by_journal, by_year, by_type = Counter(), Counter(), Counter()
+        for journal_pk, year, publication_type, count in groups:
+            journal_ok, years_ok = in_journal(journal_pk), in_years(year)
+            type_ok = not kind or publication_type == kind
+            if years_ok and type_ok and journal_pk is not None:
+                by_journal[journal_pk] += count
+            if journal_ok and type_ok and year is not None:
+                by_year[year] += count
+            if journal_ok and years_ok:
+                by_type[publication_type] += count
+
+        # Twice as many as shown, since a draft journal among them is left out.
+        top = [pk for pk, _ in by_journal.most_common(JOURNALS_SHOWN * 2)]
+        names = Journal.objects.published().filter(pk__in=[*top, chosen_pk or 0])
+        named = sorted(
+            names.values_list("pk", "slug", "name"),
+            key=lambda journal: (-by_journal[journal[0]], journal[2]),
         )
-        by_type = (
-            self._without("publication_type")
-            .values_list("publication_type")
-            .annotate(count=Count("pk"))
-        )
-        journals = sorted(by_journal, key=lambda item: (-item[1], item[0]))
-        shown = dict(journals[: JOURNALS_SHOWN * 2])
-        chosen = self.chosen("journal")
-        names = Journal.objects.published().filter(Q(pk__in=shown) | Q(slug=chosen or ""))
-        named = {pk: (slug, name) for pk, slug, name in names.values_list("pk", "slug", "name")}
-        counted = dict(journals)
         return {
-            "journal": [
-                (slug, name, counted.get(pk, 0))
-                for pk, (slug, name) in sorted(
-                    named.items(), key=lambda item: (-counted.get(item[0], 0), item[1][1])
-                )
-            ],
-            "year": sorted(by_year),
-            "type": sorted(by_type, key=lambda item: -item[1]),
+            "journal": [(slug, name, by_journal[pk]) for pk, slug, name in named],
+            "year": sorted(by_year.items()),
+            "type": sorted(by_type.items(), key=lambda item: -item[1]),
         }
 
 

@@ -8,6 +8,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from archive.models import JournalMetric, Publication, PublicationType, Status
 from archive.search import search_filter, search_terms
+from archive.search_index import cjk_grams
 from tests.factories import (
     add_journal_metric,
     add_participant,
@@ -610,6 +611,11 @@ TRICKY_TERMS = [
     "苏联",
     "苏联工人",
     "联工",
+    "苏",
+    "人在",
+    "西",
+    "冷战 苏联",
+    "x苏",
     "o'neill",
     '"quoted"',
     "100%",
@@ -647,6 +653,14 @@ def test_a_search_finds_what_reading_every_row_finds(varied, query):
     assert found == expected
 
 
+def test_chinese_japanese_and_korean_text_is_indexed_by_character_and_pair():
+    assert (
+        cjk_grams("Soviet 苏联工人 and 日本 한국")
+        == "苏 联 工 人 苏联 联工 工人 日 本 日本 한 국 한국"
+    )
+    assert cjk_grams("no such script") == ""
+
+
 def test_the_search_index_follows_every_change_to_a_publication(client):
     publication = make_publication("Harbin railway workers", publication_date="1955")
     assert shown(client, "publication_list", q="harbin") == ["Harbin railway workers (1955)"]
@@ -658,6 +672,8 @@ def test_the_search_index_follows_every_change_to_a_publication(client):
 
     add_translated_title(publication, "大连造船厂")
     assert shown(client, "publication_list", q="大连造船") == ["Dalian shipyard workers (1955)"]
+    assert shown(client, "publication_list", q="大连") == ["Dalian shipyard workers (1955)"]
+    assert shown(client, "publication_list", q="厂") == ["Dalian shipyard workers (1955)"]
 
     publication.delete()
     assert shown(client, "publication_list", q="dalian") == []
