@@ -12,16 +12,13 @@ import time
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
-MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
-
-
+_MONTH_NUMBERS = {f"{number:02d}" for number in range(1, 13)}
 _CALENDAR_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-\d{2})?)?")
 _FULL_DAY = re.compile(r"(?<![\dX])(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
@@ -148,38 +145,126 @@ def from_parts(year: int | None, month: int | None = None, day: int | None = Non
     return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
 
 
-def _single_in_words(text: str) -> str:
-    qualifier = ""
-    core = text
-    if core.endswith("%"):
-        qualifier, core = "c. ", core[:-1] + "?"
-    if core.endswith("~"):
-        qualifier, core = "c. ", core[:-1]
-    suffix = ""
-    if core.endswith("?"):
-        suffix, core = "?", core[:-1]
+# Reading a date aloud follows the active language. The patterns are translated whole, since
+# languages order a date's parts differently: 1954-09 reads "September 1954" in English and
+# "1954年9月" in Chinese (year, month, day). Where a translation may use a placeholder that the
+# English leaves out (the month's number), the pattern is marked `no-python-format` for gettext.
+
+_SEASONS = {
+    "21": pgettext_lazy("season of a year", "Spring"),
+    "22": pgettext_lazy("season of a year", "Summer"),
+    "23": pgettext_lazy("season of a year", "Autumn"),
+    "24": pgettext_lazy("season of a year", "Winter"),
+}
+# Translators: some year of a decade (EDTF 195X). %(decade)s is its first year (1950).
+# xgettext:no-python-format
+_DECADE_WORDS = pgettext_lazy("date read aloud", "%(decade)ss")
+# Translators: some year of a century (EDTF 19XX). %(first_year)s is its first year (1900),
+# %(century)s its number as centuries are counted (20 for 1900-1999). xgettext:no-python-format
+_CENTURY_WORDS = pgettext_lazy("date read aloud", "%(first_year)ss")
+# Translators: a date known to the month. %(month_name)s is the month's name, %(month)s its
+# number (9), %(year)s the year. xgettext:no-python-format
+_MONTH_WORDS = pgettext_lazy("date read aloud", "%(month_name)s %(year)s")
+# Translators: a day. %(day)s is the day of the month, %(month_name)s the month's name,
+# %(month)s its number (9), %(year)s the year. xgettext:no-python-format
+_DAY_WORDS = pgettext_lazy("date read aloud", "%(day)s %(month_name)s %(year)s")
+_DECADE = re.compile(r"(\d{3})X")
+_CENTURY = re.compile(r"(\d{2})XX")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    words: str
+    bare_year: int | None = None  # the year, when the date is a year and nothing more
+
+
+def _calendar_in_words(core: str) -> _Reading | None:
     parts = core.split("-")
-    if not parts[0].isdigit():
-        return text
-    year = str(int(parts[0]))
-    if len(parts) == 1:
-        words = year
-    elif len(parts) == 2 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
-        words = f"{MONTHS[int(parts[1]) - 1]} {year}"
-    elif len(parts) == 3 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
-        words = f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {year}"
-    else:
-        words = core
-    return f"{qualifier}{words}{suffix}"
+    if len(parts) == 1 and (decade := _DECADE.fullmatch(parts[0])):
+        return _Reading(_DECADE_WORDS % {"decade": int(decade[1]) * 10})
+    if len(parts) == 1 and (century := _CENTURY.fullmatch(parts[0])):
+        hundreds = int(century[1])
+        return _Reading(_CENTURY_WORDS % {"first_year": hundreds * 100, "century": hundreds + 1})
+    if not parts[0].isdecimal():
+        return None
+    year = int(parts[0])
+    if len(parts) == 1 or (len(parts) == 2 and parts[1] == "XX"):
+        # Translators: a date known to the year. %(year)s is the year.
+        return _Reading(pgettext("date read aloud", "%(year)s") % {"year": year}, bare_year=year)
+    if parts[1] in _MONTH_NUMBERS:
+        month = int(parts[1])
+        names = {"year": year, "month": month, "month_name": MONTHS[month]}
+        if len(parts) == 2 or parts[2] == "XX":  # 1954-09-XX: a day of September 1954
+            return _Reading(_MONTH_WORDS % names)
+        if len(parts) == 3 and parts[2].isdecimal():
+            return _Reading(_DAY_WORDS % {**names, "day": int(parts[2])})
+    if len(parts) == 2 and parts[1] in _SEASONS:
+        # Translators: a season of a year (EDTF 1954-23), e.g. "Autumn 1954".
+        words = pgettext("date read aloud", "%(season)s %(year)s")
+        return _Reading(words % {"season": _SEASONS[parts[1]], "year": year})
+    return None
+
+
+def _single_in_words(text: str) -> _Reading:
+    core = text
+    approximate = uncertain = False
+    if core.endswith("%"):
+        approximate, uncertain, core = True, True, core[:-1]
+    if core.endswith("~"):
+        approximate, core = True, core[:-1]
+    if core.endswith("?"):
+        uncertain, core = True, core[:-1]
+    # A time of day (EDTF level 0 allows 1954-09-30T10:00:00) is not read out.
+    reading = _calendar_in_words(core.partition("T")[0])
+    if reading is None:
+        if not core[:1].isdecimal():
+            return _Reading(text)
+        reading = _Reading(core)
+    words = reading.words
+    if uncertain:
+        # Translators: a date that is uncertain (EDTF 1894?).
+        words = pgettext("date read aloud", "%(date)s?") % {"date": words}
+    if approximate:
+        # Translators: a date that is approximate (EDTF 1894~), circa.
+        words = pgettext("date read aloud", "c. %(date)s") % {"date": words}
+    return _Reading(words, bare_year=None if approximate or uncertain else reading.bare_year)
+
+
+def _end_in_words(text: str) -> _Reading:
+    if text in ("", ".."):
+        # Translators: an end of a span of time that is not known or open (EDTF 1954/..).
+        return _Reading(pgettext("date read aloud", "?"))
+    return _single_in_words(text)
+
+
+def _span_in_words(start: _Reading, end: _Reading) -> str:
+    if start.bare_year is not None and end.bare_year is not None:
+        # Translators: from one year to another; %(start)s and %(end)s are the bare numbers
+        # (1954, 1957), not the years read aloud.
+        words = pgettext("date read aloud: years", "%(start)s–%(end)s")
+        return words % {"start": start.bare_year, "end": end.bare_year}
+    # Translators: from one date to another, each already read aloud (September 1954, October
+    # 1954); %(end)s may be empty for a life not known to have ended.
+    words = pgettext("date read aloud", "%(start)s–%(end)s")
+    return words % {"start": start.words, "end": end.words}
 
 
 def in_words(value: str) -> str:
-    """Read an EDTF date aloud: `1894~` -> "c. 1894", `1954/1957` -> "1954–1957"."""
+    """Read an EDTF date aloud in the active language: `1894~` -> "c. 1894" (约1894年),
+    `1954/1957` -> "1954–1957" (1954—1957年), `1954-09` -> "September 1954" (1954年9月)."""
     if not value:
         return ""
     if "/" in value:
         start, end = value.split("/", 1)
-        start_words = _single_in_words(start) if start not in ("", "..") else "?"
-        end_words = _single_in_words(end) if end not in ("", "..") else "?"
-        return f"{start_words}–{end_words}"
-    return _single_in_words(value)
+        return _span_in_words(_end_in_words(start), _end_in_words(end))
+    return _single_in_words(value).words
+
+
+def life_in_words(born: str, died: str) -> str:
+    """Life dates as one span: "1894–1971", "c. 1930–" (no death date), "?–1971" (no birth
+    date); each may itself be a span of possible dates."""
+    if not (born or died):
+        return ""
+    start = _Reading(in_words(born)) if "/" in born else _end_in_words(born)
+    end = _Reading(in_words(died)) if "/" in died else _single_in_words(died)
+    return _span_in_words(start, end)

@@ -108,11 +108,7 @@ class Person(Record):
 
     @property
     def life_dates(self) -> str:
-        if not (self.birth_date or self.death_date):
-            return ""
-        born = dates.in_words(self.birth_date) if self.birth_date else "?"
-        died = dates.in_words(self.death_date) if self.death_date else ""
-        return f"{born}–{died}"
+        return dates.life_in_words(self.birth_date, self.death_date)
 
     def clean_fields(self, exclude=None) -> None:
         # Before the field checks, so a pasted https://orcid.org/… link is not refused as too long.
