@@ -1,3 +1,4 @@
+from archive.models.audit import AuditEntry
 from archive.models.base import FormerSlug, Language, Status
 from archive.models.events import Event, EventParticipation, EventTitle
 from archive.models.imports import ImportBatch, ImportChange
@@ -15,6 +16,7 @@ from archive.models.publications import (
 )
 
 __all__ = [
+    "AuditEntry",
     "Authorship",
     "Event",
     "EventParticipation",
