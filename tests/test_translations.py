@@ -51,8 +51,11 @@ def gettext_tool(*arguments: str, cwd: Path | None = None) -> str:
 
 
 def entries(po_text: str) -> list[str]:
-    """The msgids of a .po file's entries (the header's empty one left out)."""
-    return [msgid for msgid in re.findall(r'^msgid "(.*)"$', po_text, re.MULTILINE) if msgid]
+    """The msgids of a .po file's entries, long ones joined from their lines (the header's empty
+    one left out)."""
+    found = re.findall(r'^msgid ((?:".*"\n)+)', po_text, re.MULTILINE)
+    msgids = ["".join(re.findall(r'^"(.*)"$', lines, re.MULTILINE)) for lines in found]
+    return [msgid for msgid in msgids if msgid]
 
 
 # --- the catalogue ------------------------------------------------------------------------------
@@ -75,8 +78,10 @@ def test_makemessages_finds_no_string_without_a_chinese_translation(tmp_path):
     merged = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
     untranslated = entries(gettext_tool("msgattrib", "--untranslated", "--no-obsolete", merged))
     fuzzy = entries(gettext_tool("msgattrib", "--only-fuzzy", "--no-obsolete", merged))
-    assert untranslated == [], "untranslated: run makemessages -l zh_Hans and translate these"
-    assert fuzzy == [], "fuzzy: these changed since they were translated"
+    assert untranslated == [], "without Chinese (see README, Translations):\n" + "\n".join(
+        untranslated
+    )
+    assert fuzzy == [], "changed since they were translated:\n" + "\n".join(fuzzy)
     assert len(entries(merged.read_text(encoding="utf-8"))) > 500
 
 
