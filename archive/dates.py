@@ -83,6 +83,8 @@ def calendar_bounds(value: str) -> DateBounds | None:
     if not _CALENDAR_DATE.fullmatch(text):
         return None
     parts = [int(part) for part in text.split("-")]
+    if parts[0] == 0:
+        return None  # year 0 (1 BC in EDTF) is no Python date; bounds() reads it as EDTF
     try:
         if len(parts) == 1:
             return DateBounds(datetime.date(parts[0], 1, 1), datetime.date(parts[0], 12, 31))
@@ -125,13 +127,12 @@ def validate_calendar_date(value: str) -> None:
     """A publication date: a year, a year and month, or a full day; never padded."""
     if not value:
         return
-    if precision(value) is None:
+    if precision(value) is None or calendar_bounds(value) is None:
         raise ValidationError(
             _("“%(value)s” is not a year (2022), a month (2022-06) or a day (2022-06-21)."),
             code="invalid_date",
             params={"value": value},
         )
-    calendar_bounds(value)
 
 
 def from_parts(year: int | None, month: int | None = None, day: int | None = None) -> str:

@@ -63,7 +63,10 @@ def match_key(name: str) -> str:
     if "," in text:
         family, _, given = text.partition(",")
         text = f"{given} {family}"
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
+    key = " ".join(_PUNCTUATION.sub(" ", text).split())
+    # A name of punctuation alone ("-", "…") still has a key: an importer finds or makes a person
+    # for every name it is given, and only no name at all has none.
+    return key or " ".join(text.split())
 
 
 def split(name: str) -> tuple[str, str]:

@@ -3,6 +3,14 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property-based tests (test_properties.py): few examples in the everyday run, so the suite stays
+# quick; HYPOTHESIS_PROFILE=thorough tries many more. No deadline: examples that write to the
+# database take as long as the machine is busy.
+hypothesis_settings.register_profile("archive", max_examples=25, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "archive"))
 
 
 def pytest_report_header(config):

@@ -47,6 +47,11 @@ def _given(value) -> str:
     return clean_text(value)
 
 
+def _markup(value) -> str:
+    """A title or abstract as sent: text, or a number as text; '' for anything else."""
+    return value if isinstance(value, str) else jsonstream.text(value)
+
+
 def iter_records(stream) -> Iterator[tuple[int, dict]]:
     """Yield (record number, record) from a JSON object, a JSON array or JSON Lines."""
     try:
@@ -95,7 +100,7 @@ def _number(value) -> str:
     text = _given(value)
     try:
         return str(int(float(text))) if text else ""
-    except ValueError:
+    except (ValueError, OverflowError):
         return text
 
 
@@ -105,7 +110,7 @@ def _metrics(record: dict) -> list[dict]:
     quartile = _given(record.get("JCR")).upper()
     if impact or quartile:
         metric = {"system": "jcr", "source": METRIC_SOURCE}
-        if impact and float(impact) > 0:
+        if impact and _positive(impact, "PeriodicalIF"):
             metric["impact_factor"] = impact
         if quartile:
             metric["quartile"] = quartile
@@ -114,12 +119,23 @@ def _metrics(record: dict) -> list[dict]:
         if len(metric) > 2:
             metrics.append(metric)
     zone = _number(record.get("RegionNum"))
+    if zone and not zone.isdigit():
+        raise ValueError(_("RegionNum “%(value)s” is not a zone (0 to 4).") % {"value": zone[:50]})
     if zone and zone != "0":
         metric = {"system": "cas", "zone": zone, "source": METRIC_SOURCE}
         if category := _given(record.get("RegionCategory")):
             metric["category"] = category
         metrics.append(metric)
     return metrics
+
+
+def _positive(text: str, key: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError as error:
+        raise ValueError(
+            _("%(key)s “%(value)s” is not a number.") % {"key": key, "value": text[:50]}
+        ) from error
 
 
 def to_row(record: dict, raw_record: str | None = None) -> dict:
@@ -134,28 +150,34 @@ def to_row(record: dict, raw_record: str | None = None) -> dict:
             raise ValueError(
                 _("resultStr is not valid JSON (%(problem)s).") % {"problem": error.msg}
             ) from error
+        if not isinstance(original, dict):
+            raise ValueError(_("resultStr does not hold a JSON object."))
     elif isinstance(inner_text, dict):
         original = inner_text
 
-    title = clean_title(original.get("title"))
+    title = clean_title(_markup(original.get("title")))
     language = "zh" if _HAN.search(title) and original is record else "en"
     translations = []
-    outer_title = clean_title(record.get("title"))
+    outer_title = clean_title(_markup(record.get("title")))
     if original is not record and outer_title and outer_title != title:
         translations.append({"language": "zh", "title": outer_title, "machine_translation": True})
     if _given(record.get("TitleCN")) and not translations:
         translations.append(
-            {"language": "zh", "title": clean_title(record["TitleCN"]), "machine_translation": True}
+            {
+                "language": "zh",
+                "title": clean_title(_markup(record["TitleCN"])),
+                "machine_translation": True,
+            }
         )
 
-    abstract = clean_abstract(original.get("abstract"))
+    abstract = clean_abstract(_markup(original.get("abstract")))
     abstract_translations = []
     outer_abstract = (
         abstract
         if record.get("abstract") == original.get("abstract")
-        else clean_abstract(record.get("abstract"))
+        else clean_abstract(_markup(record.get("abstract")))
     )
-    chinese_abstract = clean_abstract(record.get("AbstractTextCN")) or (
+    chinese_abstract = clean_abstract(_markup(record.get("AbstractTextCN"))) or (
         outer_abstract if outer_abstract != abstract and _HAN.search(outer_abstract) else ""
     )
     if chinese_abstract:
@@ -177,6 +199,8 @@ def to_row(record: dict, raw_record: str | None = None) -> dict:
     fields = record.get("fieldsOfStudy") or []
     if isinstance(fields, str):
         fields = [part for part in re.split(r"[;,]", fields)]
+    elif not isinstance(fields, list):
+        fields = []
     pdf = record.get("openAccessPdf")
     if isinstance(pdf, dict):
         pdf = pdf.get("url")

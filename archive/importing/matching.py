@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,6 +128,14 @@ class JournalIndex:
             journal_id = next((self.by_identifier[i] for i in ids if i in self.by_identifier), None)
         if journal_id is None and key:
             journal_id = self.by_name.get(key)
+        if journal_id is None and not (name or issns):
+            raise ValidationError(
+                _(
+                    "No journal in the archive has the identifier %(identifiers)s, and the row "
+                    "gives no journal name or ISSN to add it with."
+                )
+                % {"identifiers": ", ".join(f"{scheme}:{value}" for scheme, value in ids)}
+            )
         if journal_id is None:
             journal = Journal(
                 name=name or issns[0],
@@ -215,6 +224,27 @@ def _decimal(value) -> Decimal | None:
         ) from error
 
 
+def _whole_number(metric: dict, key: str) -> int | None:
+    value = metric.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            _("%(key)s “%(value)s” is not a whole number") % {"key": key, "value": value}
+        ) from None
+
+
+def _day(value) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(
+            _("recorded_on “%(value)s” is not a day such as 2024-06-30") % {"value": value}
+        ) from None
+
+
 class MetricLedger:
     """Journal rankings. A ranking dated by its source (an exported series carries
     `recorded_on`) is matched to the ranking of that day; an undated one is compared with the
@@ -250,12 +280,12 @@ class MetricLedger:
             values = (
                 _decimal(metric.get("impact_factor")),
                 metric.get("quartile", "") or "",
-                int(metric["zone"]) if metric.get("zone") not in (None, "") else None,
-                int(metric["year"]) if metric.get("year") not in (None, "") else None,
+                _whole_number(metric, "zone"),
+                _whole_number(metric, "year"),
             )
             dated = metric.get("recorded_on")
             if dated:
-                recorded_on = datetime.date.fromisoformat(str(dated))
+                recorded_on = _day(dated)
                 if self.by_day.get((*key, recorded_on)) == values:
                     continue
             else:

@@ -503,6 +503,8 @@ class PublicationImport:
                 values[column] = reader.clean(row)
             except ValueError as error:
                 errors[column].append(str(error))
+            except ArithmeticError:  # the widget's Decimal() of text that is no number
+                errors[column].append(_("Enter a number."))
         if type(row.get("raw_record")) is str and values.get("raw_record") is not None:
             # Written as the text it came as, rather than serialised again.
             plan.raw_record = (values["raw_record"], row["raw_record"])
