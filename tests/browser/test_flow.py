@@ -14,6 +14,12 @@ def query(page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
 
+def assert_menu_in_chinese(page) -> None:
+    menu = page.get_by_role("banner").get_by_role("navigation").first.inner_text()
+    assert re.search(r"[\u4e00-\u9fff]", menu), menu
+    assert "Publications" not in menu, menu
+
+
 def type_select(page):
     return page.get_by_role("combobox", name="Type", exact=True)
 
@@ -116,7 +122,10 @@ def test_a_historian_searches_filters_pages_reads_follows_links_and_downloads(pa
     page.get_by_role("navigation", name="Language").get_by_role("link", name="简体中文").click()
     expect(page).to_have_url(site(site.seed_path, chinese=True))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert_menu_in_chinese(page)
+    # The record itself stays in its own language.
     expect(page.get_by_role("heading", level=1)).to_contain_text(site.seed_title)
+    expect(page.get_by_role("heading", level=1)).to_have_attribute("lang", "en")
 
 
 def test_the_language_switcher_keeps_the_filters_and_page(page, archive_site):
@@ -125,6 +134,7 @@ def test_the_language_switcher_keeps_the_filters_and_page(page, archive_site):
     page.get_by_role("link", name="简体中文").click()
     expect(page).to_have_url(archive_site(path, chinese=True))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert_menu_in_chinese(page)
     expect(page.locator("[aria-current=page]").last).to_have_text(re.compile(r"\b2$"))
     # ... and back to English.
     page.get_by_role("link", name="English").click()
