@@ -265,7 +265,7 @@ class PublicationFilterSet(SearchFilterSet):
         groups = (
             self._without("journal", "year_min", "year_max", "publication_type")
             .values_list("journal_id", "year", "publication_type")
-            .annotate(count=Count("pk"))
+            .annotate(count=Count("*"))  # not the id, which PostgreSQL's indexes do not hold
         )
         slug, kind = self.chosen("journal"), self.chosen("publication_type")
         year_min, year_max = self.chosen("year_min"), self.chosen("year_max")
