@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from archive import admin_merging
+from archive.admin_audit import AuditedAdminMixin, AuditEntryAdmin
 from archive.admin_imports import ImportBatchAdmin
 from archive.exporting.formats import EXPORT_FORMATS
 from archive.importing.admin_mixins import RecordImportExportMixin
@@ -22,6 +23,7 @@ from archive.importing.people import PersonResource
 from archive.importing.resources import PublicationResource
 from archive.importing.spreadsheets import TABLE_FORMATS
 from archive.models import (
+    AuditEntry,
     Authorship,
     Event,
     EventParticipation,
@@ -54,7 +56,7 @@ admin.site.index_title = _("Records")
 
 @admin.action(description=_("Publish the selected records"), permissions=["change"])
 def publish(modeladmin, request, queryset):
-    changed = records_set_status(queryset=queryset, status=Status.PUBLISHED)
+    changed = records_set_status(queryset=queryset, status=Status.PUBLISHED, user=request.user)
     modeladmin.message_user(
         request,
         ngettext("%d record published.", "%d records published.", changed) % changed,
@@ -66,7 +68,7 @@ def publish(modeladmin, request, queryset):
     description=_("Unpublish the selected records (make them drafts)"), permissions=["change"]
 )
 def unpublish(modeladmin, request, queryset):
-    changed = records_set_status(queryset=queryset, status=Status.DRAFT)
+    changed = records_set_status(queryset=queryset, status=Status.DRAFT, user=request.user)
     modeladmin.message_user(
         request,
         ngettext("%d record made a draft.", "%d records made drafts.", changed) % changed,
@@ -74,8 +76,9 @@ def unpublish(modeladmin, request, queryset):
     )
 
 
-class RecordAdmin(SearchIndexAdminMixin, admin.ModelAdmin):
-    """What the four public kinds of record share in the admin."""
+class RecordAdmin(AuditedAdminMixin, SearchIndexAdminMixin, admin.ModelAdmin):
+    """What the four public kinds of record share in the admin; every change goes into the
+    record's history (archive/admin_audit.py)."""
 
     actions = [publish, unpublish]
     list_per_page = 50
@@ -450,6 +453,8 @@ class JournalAdmin(RecordImportExportMixin, RecordAdmin):
 
 # The log of imports and undoing them: archive/admin_imports.py.
 admin.site.register(ImportBatch, ImportBatchAdmin)
+# Every change to a record, and reverting it: archive/admin_audit.py.
+admin.site.register(AuditEntry, AuditEntryAdmin)
 
 
 # --- admin logins (django-axes) -----------------------------------------------------------------

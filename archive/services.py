@@ -8,14 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import identifiers, names
+from archive.audit import Recorder, status_change_record
+from archive.audit.snapshots import linked
 from archive.importing import undo
 from archive.importing.undo import UndoReport
 from archive.importing.undo_checks import undo_blockers
 from archive.models import (
+    AuditEntry,
     Authorship,
     EventParticipation,
     FormerSlug,
     ImportBatch,
+    Journal,
     Person,
     PersonName,
     PublicationSubject,
@@ -45,10 +49,12 @@ CURATED_MODELS = [
 
 
 @transaction.atomic
-def records_set_status(*, queryset, status: str) -> int:
-    """Publish or unpublish records; returns how many changed."""
+def records_set_status(*, queryset, status: str, user=None) -> int:
+    """Publish or unpublish records, each change in the records' history; returns how many
+    changed."""
     if status not in Status.values:
         raise ValueError(f"Unknown status {status!r}.")
+    status_change_record(queryset=queryset, status=status, user=user)
     return queryset.exclude(status=status).update(status=status)
 
 
@@ -58,7 +64,9 @@ def curators_group_ensure() -> Group:
     group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
     permissions = Permission.objects.filter(
         content_type__app_label="archive", content_type__model__in=CURATED_MODELS
-    ) | Permission.objects.filter(content_type__app_label="archive", codename="view_importbatch")
+    ) | Permission.objects.filter(
+        content_type__app_label="archive", codename__in=["view_importbatch", "view_auditentry"]
+    )
     group.permissions.set(permissions)
     return group
 
@@ -96,6 +104,7 @@ def person_merge(*, keep: Person, merge: list[Person], user=None) -> Person:
     keep = people[keep.pk]
     merged = [people[pk] for pk in dict.fromkeys(person.pk for person in merge)]
     _refuse_conflicting_identifiers(keep, merged)
+    history = _merge_history(keep, merged, user)
     for field in [*_MERGED_IDENTIFIERS, *_MERGED_DETAILS]:
         if not getattr(keep, field):
             setattr(keep, field, next((getattr(p, field) for p in merged if getattr(p, field)), ""))
@@ -139,7 +148,33 @@ def person_merge(*, keep: Person, merge: list[Person], user=None) -> Person:
         ) from error
     keep.save()
     search_index_refresh(people=[keep])
+    history.finish()
     return keep
+
+
+def _merge_history(keep: Person, merged: list[Person], user) -> Recorder:
+    """Watches the people and the works and events whose links the merge moves, so that the
+    merge is one operation of their histories, which the history of `keep` can take back."""
+    history = Recorder(user=user, how=AuditEntry.How.MERGE)
+    history.watch(
+        Person,
+        [keep.pk],
+        action=AuditEntry.Action.MERGED,
+        keep=True,
+        note=_("Merged in %(people)s.")
+        % {"people": ", ".join(f"{person} (#{person.pk})" for person in merged)},
+    )
+    befores = history.watch(
+        Person,
+        [person.pk for person in merged],
+        note=_("Merged into %(person)s (#%(pk)s).") % {"person": keep, "pk": keep.pk},
+    )
+    for before in befores.values():
+        for model, pks in linked(Person, before).items():
+            history.watch(
+                model, pks, note=_("Through merging people into %(person)s.") % {"person": keep}
+            )
+    return history
 
 
 def _refuse_conflicting_identifiers(keep: Person, merged: list[Person]) -> None:
@@ -259,10 +294,15 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
     blockers = undo_blockers(batch, records)
     if blockers:
         raise ValidationError(blockers)
-    log = None
-    if user is not None and user.is_authenticated:
+    logged = user is not None and user.is_authenticated
+    # Each record the undo deletes or puts back gets an entry in its history; so do the journals
+    # that only lose the rankings the import added.
+    history = Recorder(user=user, how=AuditEntry.How.UNDO, import_batch=batch)
+    history.watch(Journal, sorted({journal for _pk, journal in records.rankings}))
 
-        def log(queryset, deleted: bool) -> None:
+    def log(queryset, deleted: bool) -> None:
+        history.watch(queryset.model, queryset.values_list("pk", flat=True))
+        if logged:
             LogEntry.objects.log_actions(
                 user_id=user.pk,
                 queryset=list(queryset),
@@ -278,6 +318,7 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
     try:
         with transaction.atomic():
             report = undo.undo_records(records, log=log)
+            history.finish()
     except IntegrityError as error:
         raise ValidationError(
             _("The database refused to undo this import (%(error)s); nothing was changed.")
@@ -287,7 +328,7 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
     batch.undone_at = timezone.now()
     batch.undone_by = user if user is not None and user.is_authenticated else None
     batch.save(update_fields=["status", "undone_at", "undone_by"])
-    if log is not None:
+    if logged:
         LogEntry.objects.log_actions(
             user_id=user.pk,
             queryset=[batch],

@@ -39,9 +39,10 @@ from django.urls import URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from archive.audit import Recorder
 from archive.importing.formats import BookSciJSON
 from archive.importing.resources import run_import
-from archive.models import ImportBatch, Keyword, Person, Status
+from archive.models import AuditEntry, ImportBatch, Keyword, Person, Publication, Status
 from archive.services import CURATORS_GROUP
 from tests.factories import make_event, make_journal, make_person, make_publication
 
@@ -59,6 +60,7 @@ MODEL_POLICY = {
     "archive.journal": "record",
     "archive.keyword": "record",
     "archive.importbatch": "import log",
+    "archive.auditentry": "history",
     "auth.user": "accounts",
     "auth.group": "accounts",
     # django-axes: failed and successful admin logins.
@@ -67,36 +69,49 @@ MODEL_POLICY = {
     "axes.accessfailurelog": "login log",
 }
 ROLE_RIGHTS = {
-    "anonymous": {"record": set(), "import log": set(), "accounts": set(), "login log": set()},
+    "anonymous": {
+        "record": set(),
+        "import log": set(),
+        "history": set(),
+        "accounts": set(),
+        "login log": set(),
+    },
     "staff": {
         "record": {"staff"},
         "import log": {"staff"},
+        "history": {"staff"},
         "accounts": {"staff"},
         "login log": {"staff"},
     },
     "reader": {
         "record": {"staff", "view"},
         "import log": {"staff", "view"},
+        "history": {"staff", "view"},
         "accounts": {"staff"},
         "login log": {"staff"},
     },
     "editor": {
         "record": {"staff", "view", "add", "change", "delete", "merge"},
         "import log": {"staff", "view"},
+        "history": {"staff", "view", "revert"},
         "accounts": {"staff"},
         "login log": {"staff"},
     },
     "curator": {
         "record": {"staff", "view", "add", "change", "delete", "merge", "import", "export"},
         "import log": {"staff", "view", "undo"},
+        "history": {"staff", "view", "revert"},
         "accounts": {"staff"},
         "login log": {"staff"},
     },
     # The import log is written by imports and undos only, never by hand; the login log by
     # logins (its change pages edit nothing; deleting a locked-out login's attempts lets it in).
+    # The history of changes is written by the changes; reverting one takes the right to change
+    # that kind of record (here a publication).
     "superuser": {
         "record": EVERY_RIGHT,
         "import log": {"staff", "view", "undo"},
+        "history": {"staff", "view", "revert"},
         "accounts": EVERY_RIGHT,
         "login log": {"staff", "view", "change", "delete"},
     },
@@ -117,6 +132,7 @@ URL_KINDS = {
     "merge": ("merge", "merge"),
     "duplicates": ("view", "view"),
     "undo": ("undo", "undo"),
+    "revert": ("revert", "revert"),
 }
 # Admin actions, by name: the right each takes.
 ACTION_RIGHTS = {
@@ -153,6 +169,7 @@ EDITED_FIELDS = {
     "auth.user": "first_name",
     "auth.group": "name",
     "archive.importbatch": None,
+    "archive.auditentry": None,
     "axes.accessattempt": None,
     "axes.accesslog": None,
     "axes.accessfailurelog": None,
@@ -319,23 +336,29 @@ def archive(db):
     run_import(dataset, file_name="booksci_cold_war_history.json", format_name=BookSciJSON.name)
     batch = ImportBatch.objects.get()
     root = User.objects.create(username="root", is_staff=True, is_superuser=True)
+    drafted, published = (
+        make_publication("A draft", status=Status.DRAFT),
+        make_publication("A published record"),
+    )
     first = {
-        "archive.publication": make_publication("A draft", status=Status.DRAFT),
+        "archive.publication": drafted,
         "archive.person": make_person("Wang Ming", status=Status.DRAFT),
         "archive.event": make_event("A drafted meeting", status=Status.DRAFT),
         "archive.journal": make_journal(name="A drafted journal", status=Status.DRAFT),
         "archive.keyword": Keyword.objects.create(name="labour migration"),
         "archive.importbatch": batch,
+        "archive.auditentry": retitled(drafted, "A draft, retitled", root),
         "auth.user": User.objects.create(username="subscriber", email="subscriber@example.org"),
         "auth.group": Group.objects.create(name="Readers"),
     }
     second = {
-        "archive.publication": make_publication("A published record"),
+        "archive.publication": published,
         "archive.person": make_person("Wang Ming (1904–1974)"),
         "archive.event": make_event("A published meeting"),
         "archive.journal": make_journal(name="A published journal"),
         "archive.keyword": Keyword.objects.create(name="Sino-Soviet relations"),
         "archive.importbatch": batch,
+        "archive.auditentry": retitled(published, "A published record, retitled", root),
         "auth.user": User.objects.create(username="contributor"),
         "auth.group": Group.objects.create(name="Writers"),
     }
@@ -355,6 +378,15 @@ def archive(db):
         second["axes.accessattempt"].attempt_time = timezone.now() - datetime.timedelta(days=1)
         second["axes.accessattempt"].save(update_fields=["attempt_time"])
     return Sample(first, second, batch, root)
+
+
+def retitled(publication, title: str, user) -> AuditEntry:
+    """A change in the publication's history, as the admin records one."""
+    with Recorder(user=user, how=AuditEntry.How.ADMIN) as recorder:
+        recorder.watch(Publication, [publication.pk])
+        publication.title = title
+        publication.save()
+    return AuditEntry.objects.get(operation=recorder.operation)
 
 
 def archive_permissions_but_import_and_export():
@@ -585,6 +617,12 @@ def check_allowed_post(url: AdminURL, response, sample: Sample, before: dict) ->
     elif url.kind == "undo":
         assert response.status_code == 302
         assert ImportBatch.objects.get(pk=sample.batch.pk).status == ImportBatch.Status.UNDONE
+    elif url.kind == "revert":
+        assert response.status_code == 302
+        assert (
+            Publication.objects.get(pk=target.object_id).title == target.before["fields"]["title"]
+        )
+        assert AuditEntry.objects.filter(reverts=target).exists()
     else:
         pytest.fail(f"No check of what a POST to a {url.kind} URL does.")
 
@@ -852,7 +890,7 @@ def codenames(permissions) -> set[str]:
 def test_the_curators_group_holds_what_the_readme_says_and_nothing_more(db):
     """ "Members of the Curators group may edit every record, import and export" (README); undo
     takes the import and delete permissions; the import log is theirs to read."""
-    expected = {"archive.view_importbatch"}
+    expected = {"archive.view_importbatch", "archive.view_auditentry"}
     for model, model_admin in admin.site._registry.items():
         if MODEL_POLICY.get(model._meta.label_lower) != "record":
             continue

@@ -58,7 +58,8 @@ pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COLD_WAR_DOI = "10.1080/14682745.2022.2050698"
-BOOKKEEPING = {"archive_importbatch", "archive_importchange"}
+# The record of imports, and the history of changes (which an undo writes to).
+BOOKKEEPING = {"archive_importbatch", "archive_importchange", "archive_auditentry"}
 AN_HOUR = datetime.timedelta(hours=1)
 
 
