@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import html
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -194,6 +195,15 @@ def _restored(row: dict) -> dict:
 
 
 _AS_GIVEN = object()
+# Cells whose reading by their widget is known: yes, no and nothing.
+_PLAIN_CELLS = {
+    **{(widgets.BooleanWidget, value): True for value in ("true", "True", "TRUE", "1")},
+    **{(widgets.BooleanWidget, value): False for value in ("false", "False", "FALSE", "0")},
+    **{(widgets.BooleanWidget, value): None for value in ("", None)},
+    **{(widgets.IntegerWidget, value): None for value in ("", None)},
+    **{(widgets.DateWidget, value): None for value in ("", None)},
+}
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 def _text_default(reader):
@@ -259,6 +269,8 @@ class PublicationImport:
         self.seen_keys: dict[str, int] = {}
         self.seen_sources: set[str] = set()
         self._rankings_seen: set[tuple] = set()
+        self._journal_ids: dict[tuple, int | None] = {}
+        self.today = timezone.localdate()
         # The archive's own tables state every value, so an empty cell clears it; other sources
         # only add to what the archive knows.
         self.authoritative = format_name in AUTHORITATIVE_FORMATS
@@ -266,7 +278,13 @@ class PublicationImport:
         self.totals: Counter = Counter()
         self._writer = RowWriter(Publication)
         self._readers = [
-            (column, reader, _text_default(reader)) for column, reader in columns.items()
+            (
+                column,
+                reader,
+                _text_default(reader),
+                type(reader.widget) if reader.default is NOT_PROVIDED else None,
+            )
+            for column, reader in columns.items()
         ]
         self._defaults = {
             f.attname: f.get_default()
@@ -484,7 +502,7 @@ class PublicationImport:
         errors = defaultdict(list)
         before = self.snapshots[match.pk]["fields"] if match is not None else None
         values = dict(before) if before is not None else dict(self._defaults)
-        for column, reader, default in self._readers:
+        for column, reader, default, kind in self._readers:
             if column not in row:
                 continue
             if default is _AS_GIVEN:
@@ -498,6 +516,15 @@ class PublicationImport:
                     continue
                 if type(value) is str:
                     values[column] = value
+                    continue
+            elif kind is not None:
+                value = row[column]
+                known = _PLAIN_CELLS.get((kind, value), _AS_GIVEN)
+                if known is not _AS_GIVEN:
+                    values[column] = known
+                    continue
+                if kind is widgets.IntegerWidget and _DIGITS.fullmatch(str(value)):
+                    values[column] = int(value)  # what the widget's Decimal() makes of digits
                     continue
             try:
                 values[column] = reader.clean(row)
@@ -564,21 +591,34 @@ class PublicationImport:
         if counted == values["citation_count"] and counted_on:
             values["citation_count_date"] = counted_on
         elif values["citation_count"] is not None:
-            values["citation_count_date"] = timezone.localdate()
+            values["citation_count_date"] = self.today
         else:
             values["citation_count_date"] = None
 
     def _journal(self, values, row, before, metrics, errors) -> None:
-        try:
-            values["journal_id"] = self.journals.resolve(
-                name=clean_text(row.get("journal")),
-                issn_print=clean_text(row.get("journal_issn_print")),
-                issn_electronic=clean_text(row.get("journal_issn_electronic")),
-                ids=_parse_ids(row.get("journal_ids")),
+        facts = tuple(
+            row.get(column)
+            for column in (
+                "journal",
+                "journal_issn_print",
+                "journal_issn_electronic",
+                "journal_ids",
             )
-        except ValidationError as error:
-            values["journal_id"] = None
-            errors["journal"].extend(error.messages)
+        )
+        try:
+            # A journal's rows repeat its facts; once resolved (and completed), they name it.
+            values["journal_id"] = self._journal_ids[facts]
+        except KeyError:
+            try:
+                values["journal_id"] = self._journal_ids[facts] = self.journals.resolve(
+                    name=clean_text(facts[0]),
+                    issn_print=clean_text(facts[1]),
+                    issn_electronic=clean_text(facts[2]),
+                    ids=_parse_ids(facts[3]),
+                )
+            except ValidationError as error:
+                values["journal_id"] = None
+                errors["journal"].extend(error.messages)
         journal_not_given = all(
             row.get(column) is None
             for column in (
