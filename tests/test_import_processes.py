@@ -133,16 +133,37 @@ def wait_until(condition, *, what: str, interval: float = 0.05) -> None:
         time.sleep(interval)
 
 
-def bytes_written(database_url: str) -> int:
-    """How much an open import transaction has written, seen from outside it: on SQLite, pages
-    spilled into the write-ahead log; on PostgreSQL, the growth of the publication table, which
-    uncommitted rows take room in too."""
+def in_a_write_transaction(database_url: str) -> bool:
+    """Whether another connection holds a transaction that writes: on PostgreSQL, one that has
+    been given a transaction id (it has written a row); on SQLite, one holding the write lock."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_total_relation_size('archive_publication')")
-            return cursor.fetchone()[0]
-    wal = Path(database_url.removeprefix("sqlite:///") + "-wal")
-    return wal.stat().st_size if wal.exists() else 0
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            )
+            return cursor.fetchone()[0] > 0
+    with closing(sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)) as other:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        other.rollback()
+        return False
+
+
+def share_read(process: subprocess.Popen, path: Path) -> float:
+    """How far the process has read the file it has open at `path` (0 to 1), from the position
+    Linux shows for the open file."""
+    try:
+        for descriptor in Path(f"/proc/{process.pid}/fd").iterdir():
+            if os.readlink(descriptor) == str(path):
+                info = Path(f"/proc/{process.pid}/fdinfo/{descriptor.name}").read_text()
+                position = int(info.split("pos:")[1].split()[0])
+                return position / path.stat().st_size
+    except (FileNotFoundError, ProcessLookupError):
+        pass  # the file was closed, or the process ended, while we looked
+    return 0.0
 
 
 def other_connections() -> int:
@@ -158,14 +179,16 @@ def other_connections() -> int:
 
 
 def kill_while_writing(database_url: str, path: Path) -> None:
-    """Start importing `path`, and kill the process once it has written a megabyte."""
-    written_before = bytes_written(database_url)
+    """Start importing `path`, and kill the process once it has imported a fifth of the file,
+    in a transaction that has written (the command reads the whole file once for its checksum
+    before it begins; then reads it again, a chunk of records at a time, writing each)."""
     process = start_import(database_url, path)
     wait_until(
         lambda: (
-            process.poll() is not None or bytes_written(database_url) > written_before + (1 << 20)
+            process.poll() is not None
+            or (share_read(process, path) > 0.2 and in_a_write_transaction(database_url))
         ),
-        what="the import had written a megabyte",
+        what="the import had imported a fifth of the file",
     )
     assert process.poll() is None, (
         "The import ended before it could be killed: " + (process.communicate()[1])
