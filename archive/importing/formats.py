@@ -22,6 +22,8 @@ from functools import partial
 
 import orjson
 import tablib
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from import_export.formats.base_formats import Format
 
 from archive.importing import bibtex, booksci, canonical, crossref, ris, semanticscholar
@@ -149,7 +151,8 @@ class RecordFormat(Format):
             except (TypeError, AttributeError, ValueError) as error:
                 # The adapters read odd values leniently; this is for records of another shape.
                 raise ImportFileError(
-                    f"Record {number} cannot be read as {self.title} ({error})."
+                    _("Record %(number)s cannot be read as %(format)s (%(error)s).")
+                    % {"number": number, "format": self.title, "error": error}
                 ) from error
             self.log.record_numbers.append(number)
             yield row
@@ -179,7 +182,7 @@ class RecordFormat(Format):
 
     def _read_dataset(self, data: bytes):
         if not data.strip():
-            raise ImportFileError("The file is empty.")
+            raise ImportFileError(_("The file is empty."))
         dataset = tablib.Dataset(headers=canonical.PUBLICATION_COLUMNS)
         # The resource stores these with the publications, for the next import of the records.
         dataset.source_fingerprints = []
@@ -188,9 +191,14 @@ class RecordFormat(Format):
             dataset.append([row.get(column, "") for column in canonical.PUBLICATION_COLUMNS])
             dataset.source_fingerprints.append(source.fingerprint)
         if not len(dataset):
-            reasons = "; ".join(f"record {s.number}: {s.reason}" for s in self.log.skipped[:5])
+            reasons = "; ".join(
+                _("record %(number)s: %(reason)s") % {"number": s.number, "reason": s.reason}
+                for s in self.log.skipped[:5]
+            )
+            if not reasons:
+                raise ImportFileError(_("The file holds no records to import."))
             raise ImportFileError(
-                f"The file holds no records to import{f' ({reasons})' if reasons else ''}."
+                _("The file holds no records to import (%(reasons)s).") % {"reasons": reasons}
             )
         return dataset
 
@@ -344,8 +352,11 @@ class PublicationTable(RecordFormat):
                     continue  # spreadsheets keep empty rows, as lines of commas in a CSV
                 if any(value.strip() for value in values[len(columns) :]):
                     raise ImportFileError(
-                        f"Row {number} has more cells than the header has columns "
-                        f"({len(columns)}); a cell holding the separator must be quoted."
+                        _(
+                            "Row %(row)s has more cells than the header has columns "
+                            "(%(columns)s); a cell holding the separator must be quoted."
+                        )
+                        % {"row": number, "columns": len(columns)}
                     )
                 self.log.record_numbers.append(number)
                 row = canonical.row(**dict(zip(columns, values, strict=False)))
@@ -370,32 +381,49 @@ def _header(rows: Iterator[Sequence]) -> list[str]:
         if names:
             break
     else:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     known = set(canonical.PUBLICATION_COLUMNS)
     unknown = [name for name in names if name not in known]
     repeated = sorted({name for name in names if name in known and names.count(name) > 1})
     problems = []
     if "title" not in names:
-        problems.append("no title column")
+        problems.append(_("no title column"))
     if unknown:
-        shown = [f"“{name}”" if name else "one without a name" for name in unknown[:5]]
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        problems.append(f"columns the archive does not know: {', '.join(shown)}{more}")
+        shown = ", ".join(f"“{name}”" if name else _("one without a name") for name in unknown[:5])
+        if len(unknown) > 5:
+            shown = _("%(shown)s and %(more)s more") % {"shown": shown, "more": len(unknown) - 5}
+        problems.append(_("columns the archive does not know: %(columns)s") % {"columns": shown})
     if repeated:
-        plural = "s" if len(repeated) > 1 else ""
-        problems.append(f"the {', '.join(repeated)} column{plural} more than once")
+        problems.append(
+            ngettext(
+                "the %(columns)s column more than once",
+                "the %(columns)s columns more than once",
+                len(repeated),
+            )
+            % {"columns": ", ".join(repeated)}
+        )
     if not problems:
         return names
-    hint = ""
+    found = problems[0]
+    for problem in problems[1:]:
+        found = _("%(first)s and %(second)s") % {"first": found, "second": problem}
+    names_found = {"problems": found, "columns": ", ".join(canonical.PUBLICATION_COLUMNS)}
     if len(names) == 1 and any(separator in names[0] for separator in ",;\t"):
-        hint = (
-            " The whole first line was read as one column: the file is separated by another "
-            "character than the format chosen (CSV is comma-separated, TSV tab-separated)."
+        raise ImportFileError(
+            _(
+                "The file has %(problems)s. The whole first line was read as one column: the file "
+                "is separated by another character than the format chosen (CSV is "
+                "comma-separated, TSV tab-separated). The publication columns are: %(columns)s "
+                "(title is required; the others may be left out)."
+            )
+            % names_found
         )
     raise ImportFileError(
-        f"The file has {' and '.join(problems)}.{hint} The publication columns are: "
-        f"{', '.join(canonical.PUBLICATION_COLUMNS)} (title is required; the others may be left "
-        "out)."
+        _(
+            "The file has %(problems)s. The publication columns are: %(columns)s (title is "
+            "required; the others may be left out)."
+        )
+        % names_found
     )
 
 
@@ -417,7 +445,7 @@ class PublicationCSV(_Delimited):
     """Publications in the archive's own CSV, as the admin and `export_records` export them."""
 
     name = "csv"
-    title = "Archive CSV (publications)"
+    title = gettext_lazy("Archive CSV (publications)")
     extensions = ("csv",)
     content_type = "text/csv"
 
@@ -426,7 +454,7 @@ class PublicationTSV(_Delimited):
     """Publications in the archive's own columns, tab-separated."""
 
     name = "tsv"
-    title = "Archive TSV (publications)"
+    title = gettext_lazy("Archive TSV (publications)")
     extensions = ("tsv",)
     content_type = "text/tab-separated-values"
     delimiter = "\t"
@@ -436,7 +464,7 @@ class PublicationXLSX(PublicationTable):
     """Publications in the archive's own columns, on the active sheet of an Excel workbook."""
 
     name = "xlsx"
-    title = "Archive XLSX (publications)"
+    title = gettext_lazy("Archive XLSX (publications)")
     extensions = ("xlsx",)
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -476,6 +504,6 @@ def detect(file_name: str, head: bytes) -> type[RecordFormat]:
         if extension in format_class.extensions:
             return format_class
     raise ImportFileError(
-        f"Cannot tell the format of {file_name}; name it with --format "
-        f"({', '.join(formats_by_name())})."
+        _("Cannot tell the format of %(file)s; name it with --format (%(formats)s).")
+        % {"file": file_name, "formats": ", ".join(formats_by_name())}
     )
