@@ -21,7 +21,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -277,11 +276,24 @@ def event_detail_queryset() -> QuerySet[Event]:
 
 
 def journal_list() -> QuerySet[Journal]:
-    """Published journals by name, each with `publication_count` of its published publications."""
+    """Published journals by name, each with `publication_count` of its published publications.
+
+    The count is a subquery per journal rather than a Count() over a join: a page then counts
+    the publications of its own journals only, instead of grouping every publication first."""
+    published_in_journal = (
+        Publication.objects.published()
+        .filter(journal=OuterRef("pk"))
+        .order_by()
+        .values("journal")
+        .annotate(total=Count("*"))
+        .values("total")
+    )
     return (
         Journal.objects.published()
         .annotate(
-            publication_count=Count("publications", filter=Q(publications__status=Status.PUBLISHED))
+            publication_count=Coalesce(
+                Subquery(published_in_journal, output_field=IntegerField()), 0
+            )
         )
         .order_by("name", "pk")
     )
