@@ -352,10 +352,9 @@ def _occupied_tables() -> list[str]:
     ]
 
 
-def _restore_accounts(path: Path) -> int:
+def _restore_accounts(path: Path) -> None:
     """Create the accounts the dump names that this database lacks: inactive, no password."""
     user_model = get_user_model()
-    created = 0
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if not line.strip():
@@ -369,8 +368,6 @@ def _restore_accounts(path: Path) -> int:
             if was_created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-                created += 1
-    return created
 
 
 def _insert(model, fields, rows: list[list]) -> None:
@@ -400,14 +397,14 @@ def _write(batch: list) -> None:
         ],
     )
     for name in {name for item in batch for name in item.m2m_data}:
-        through = model._meta.get_field(name).remote_field.through
-        source, target = (
-            through._meta.get_field(model._meta.get_field(name).m2m_field_name()),
-            through._meta.get_field(model._meta.get_field(name).m2m_reverse_field_name()),
-        )
+        field = model._meta.get_field(name)
+        through = field.remote_field.through._meta
         _insert(
-            through,
-            [source, target],
+            field.remote_field.through,
+            [
+                through.get_field(field.m2m_field_name()),
+                through.get_field(field.m2m_reverse_field_name()),
+            ],
             [[item.object.pk, pk] for item in batch for pk in item.m2m_data.get(name, [])],
         )
 
