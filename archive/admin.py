@@ -86,6 +86,10 @@ class RecordAdmin(AuditedAdminMixin, SearchIndexAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_facets = admin.ShowFacets.ALLOW
 
+    class Media:
+        # A stylesheet rather than style attributes, which the admin's CSP refuses.
+        css = {"all": ["archive/admin.css"]}
+
     @admin.display(description=_("public page"))
     def public_link(self, obj):
         if not obj.pk or obj.status != Status.PUBLISHED:
@@ -97,7 +101,7 @@ def pretty_json(value) -> str:
     if value in (None, ""):
         return "—"
     return format_html(
-        '<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>',
+        '<pre class="archive-json">{}</pre>',
         json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True),
     )
 

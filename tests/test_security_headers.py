@@ -170,6 +170,18 @@ def test_every_admin_page_works_under_the_policy(admin_client, records):
     assert checked >= 20
 
 
+def test_a_publication_with_its_source_record_shows_it_without_inline_style(admin_client):
+    publication = make_publication("Chinese workers in the Soviet Far East")
+    publication.raw_record = {"title": "苏联远东的中国工人", "volume": "22 1"}
+    publication.save(update_fields=["raw_record"])
+
+    response = admin_client.get(reverse("admin:archive_publication_change", args=[publication.pk]))
+
+    assert "苏联远东的中国工人" in response.content.decode()
+    assert '<pre class="archive-json">' in response.content.decode()
+    assert blocked_inline_code(response) == []
+
+
 def test_the_export_page_has_the_inline_handler_the_admin_policy_allows_by_hash(admin_client):
     response = admin_client.get(reverse("admin:archive_person_export"))
     policy = csp(response)
