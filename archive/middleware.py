@@ -11,6 +11,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,25 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class AdminLanguageMiddleware:
+    """The public pages take their language from the address; the admin's address has none, so
+    it follows the curator's browser (language cookie, then Accept-Language) rather than always
+    being English. Goes after LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        in_admin = request.path_info.startswith(reverse("admin:index"))
+        if in_admin:
+            translation.activate(translation.get_language_from_request(request))
+            request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if in_admin:
+            patch_vary_headers(response, ["Accept-Language", "Cookie"])
         return response
 
 

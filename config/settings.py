@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "archive.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "archive.middleware.AdminLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "archive.middleware.UploadSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
