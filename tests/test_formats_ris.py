@@ -92,6 +92,12 @@ def test_keywords_language_link_and_database_are_kept_and_notes_are_not(rows):
     assert not any("Reviewed" in value for key, value in dalian.items() if key != "raw_record")
 
 
+def test_a_year_in_superscript_or_other_non_ascii_digits_is_no_date():
+    (row,) = rows_of("TY  - JOUR\nTI  - Harbin in 1946\nPY  - ¹\nER  - \n".encode())
+
+    assert (row["title"], row["publication_date"]) == ("Harbin in 1946", "")
+
+
 def test_a_record_without_a_closing_er_line_still_counts():
     (row,) = rows_of(b"TY  - JOUR\nTI  - Harbin in 1946\nPY  - 1990\n")
 

@@ -158,7 +158,8 @@ def _date(record: dict) -> str:
         parts = re.split(r"[/-]", _text(record.get(key)))
         numbers = []
         for part in parts[:3]:
-            if not part.strip().isdigit() or not int(part):
+            # ASCII digits only: str.isdigit() also accepts "¹", which int() refuses.
+            if not re.fullmatch(r"[0-9]+", part.strip()) or not int(part):
                 break
             numbers.append(int(part))
         if numbers and len(parts[0].strip()) == 4:
