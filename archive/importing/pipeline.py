@@ -93,7 +93,8 @@ def import_stream(
             outcome.records += len(chunk)
             if progress:
                 progress(outcome.records)
-        importer.finish()
+        if not outcome.errors:  # after a refused write the transaction takes no more queries
+            importer.finish()
         outcome.totals.update(
             {k: v for k, v in importer.totals.items() if k in ("new", "update", "skip")}
         )
