@@ -258,19 +258,32 @@ class PublicationFilterSet(SearchFilterSet):
             data.pop(name, None)
         return type(self)(data, queryset=self.queryset).qs.order_by()
 
-    def _facet_counts(self) -> dict:
-        """One grouped query over what every filter but the journal, years and type selects,
-        counted by journal, year and type together; each facet then adds up the groups that
-        the other two of these filters let through, as the database would filter them."""
+    # Two ways to the same counts. Without a search, three grouped queries, each under the
+    # other filters, read the covering indexes of migration 0006: fastest when most of the
+    # archive is counted. With one, each query would look the words up again, so one grouped
+    # query by journal, year and type together reads the matches once, and each facet adds up
+    # the groups the other two of these filters let through, as the database would filter them.
+
+    def _counted_apart(self) -> tuple[Counter, Counter, Counter]:
+        def by(field, *own_filters):
+            groups = self._without(*own_filters).filter(**{f"{field}__isnull": False})
+            # Count("*"), not the id, which PostgreSQL's indexes do not hold.
+            return Counter(dict(groups.values_list(field).annotate(count=Count("*"))))
+
+        return (
+            by("journal_id", "journal"),
+            by("year", "year_min", "year_max"),
+            by("publication_type", "publication_type"),
+        )
+
+    def _counted_together(self, chosen_pk) -> tuple[Counter, Counter, Counter]:
         groups = (
             self._without("journal", "year_min", "year_max", "publication_type")
             .values_list("journal_id", "year", "publication_type")
-            .annotate(count=Count("*"))  # not the id, which PostgreSQL's indexes do not hold
+            .annotate(count=Count("*"))
         )
         slug, kind = self.chosen("journal"), self.chosen("publication_type")
         year_min, year_max = self.chosen("year_min"), self.chosen("year_max")
-        chosen = Journal.objects.published().filter(slug=slug).values_list("pk", flat=True)
-        chosen_pk = chosen.first() if slug else None
 
         def in_journal(journal_pk) -> bool:
             return not slug or (journal_pk is not None and journal_pk == chosen_pk)
@@ -290,6 +303,16 @@ class PublicationFilterSet(SearchFilterSet):
                 by_year[year] += count
             if journal_ok and years_ok:
                 by_type[publication_type] += count
+        return by_journal, by_year, by_type
+
+    def _facet_counts(self) -> dict:
+        slug = self.chosen("journal")
+        chosen = Journal.objects.published().filter(slug=slug).values_list("pk", flat=True)
+        chosen_pk = chosen.first() if slug else None
+        if self.chosen("q"):
+            by_journal, by_year, by_type = self._counted_together(chosen_pk)
+        else:
+            by_journal, by_year, by_type = self._counted_apart()
 
         # Twice as many as shown, since a draft journal among them is left out.
         top = [pk for pk, _ in by_journal.most_common(JOURNALS_SHOWN * 2)]

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from archive.models import JournalMetric, Publication, PublicationType, Status
+from archive.models import Journal, JournalMetric, Publication, PublicationType, Status
 from archive.search import search_filter, search_terms
 from archive.search_index import cjk_grams
 from tests.factories import (
@@ -494,6 +494,35 @@ def test_the_counts_are_kept_a_while_but_the_list_and_its_total_are_always_curre
     assert response.context["paginator"].count == 2
     assert len(response.context["page_obj"].object_list) == 2
     assert facet(response, "publication_type")["Book"][0] == 1  # counted a moment ago
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"journal": "cold-war-history"},
+        {"journal": "no-such-journal"},
+        {"year_min": "1950", "year_max": "1959"},
+        {"year_min": "2000"},
+        {"publication_type": "book", "year_max": "1960"},
+        {"journal": "cold-war-history", "year_min": "1957", "publication_type": "journal-article"},
+        {"q": "article", "journal": "cold-war-history"},
+    ],
+)
+def test_counting_by_groups_together_or_apart_gives_the_same_counts(library, params):
+    # With a search the counts are taken in one grouped query, without one in three.
+    from archive import selectors
+    from archive.filters import PublicationFilterSet
+
+    filterset = PublicationFilterSet(params, queryset=selectors.publication_list())
+    assert filterset.is_valid()
+    journal = filterset.chosen("journal")
+    chosen_pk = (
+        Journal.objects.filter(slug=journal).values_list("pk", flat=True).first()
+        if journal
+        else None
+    )
+    assert filterset._counted_together(chosen_pk) == filterset._counted_apart()
 
 
 def test_facet_links_keep_the_other_filters_and_leave_the_page(client, library):
