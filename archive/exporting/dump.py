@@ -380,7 +380,7 @@ def _insert(model, fields, rows: list[list]) -> None:
         )
 
 
-def _write(batch: list) -> None:
+def _write_rows(batch: list) -> None:
     """Rows of one model as deserialised, as they are (no save(), no auto_now), with their
     many-to-many links."""
     model = type(batch[0].object)
@@ -416,11 +416,11 @@ def _load(path: Path) -> None:
             if batch and (
                 type(item.object) is not type(batch[0].object) or len(batch) >= DUMP_CHUNK_SIZE
             ):
-                _write(batch)
+                _write_rows(batch)
                 batch = []
             batch.append(item)
     if batch:
-        _write(batch)
+        _write_rows(batch)
     models = _dumped_models()
     # As loaddata does: every reference checked now (they are deferred to the commit), and the
     # sequences moved past the ids written, so that new records get new ids.
