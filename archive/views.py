@@ -182,16 +182,8 @@ class FilteredListView(FilteredRecords, ListView):
             if facet.values
         ]
 
-    def get_paginator(self, queryset, *args, **kwargs):
-        paginator = super().get_paginator(queryset, *args, **kwargs)
-        result_count = getattr(self.filterset, "result_count", None)
-        known = result_count() if result_count else None
-        if known is not None:
-            paginator.count = known  # counted with the facets; saves a query
-        return paginator
-
     def get_context_data(self, **kwargs):
-        facets = self.get_facets()  # before the page, which may take its count from them
+        facets = self.get_facets()
         form = self.filterset.form
         filtered = any(self.request.GET.get(name) for name in form.fields if name != "sort")
         readable = not self.filterset.is_bound or self.filterset.is_valid()
