@@ -55,6 +55,8 @@ TEXT_PIECES = [
     "Хрущёв",
     "\u0301",
     "\x00",
+    "¹",  # a digit to str.isdigit(), not to int()
+    "٣",  # an Arabic-Indic three, which int() reads
 ]
 awkward_text = st.one_of(
     st.text(max_size=40),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 import bibtexparser
-from bibtexparser.middlewares import MonthIntMiddleware, NormalizeFieldKeys, SeparateCoAuthors
+from bibtexparser.middlewares import NormalizeFieldKeys, SeparateCoAuthors
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
@@ -84,8 +84,9 @@ def looks_like(head: bytes) -> bool:
 
 def iter_records(text: str) -> Iterator[tuple[int, Entry | DuplicateBlockKeyBlock]]:
     """(number, entry) for every entry; a repeated key comes as a DuplicateBlockKeyBlock."""
+    # Months are read by _month(): bibtexparser's MonthIntMiddleware fails on one such as "¹".
     library = bibtexparser.parse_string(
-        text, append_middleware=[NormalizeFieldKeys(), SeparateCoAuthors(), MonthIntMiddleware()]
+        text, append_middleware=[NormalizeFieldKeys(), SeparateCoAuthors()]
     )
     number = 0
     for block in library.blocks:
@@ -168,14 +169,14 @@ def _date(fields: dict) -> str:
         return ""
     month = _month(fields.get("month"))
     day = _decode(fields.get("day"))
-    return dates.from_parts(int(year[0]), month, int(day) if month and day.isdigit() else None)
+    return dates.from_parts(int(year[0]), month, int(day) if month and day.isdecimal() else None)
 
 
 def _month(value) -> int | None:
     if isinstance(value, int):
         return value if 1 <= value <= 12 else None
     text = _decode(value).lower()
-    if text.isdigit():
+    if text.isdecimal():
         return int(text) if 1 <= int(text) <= 12 else None
     return _MONTHS.index(text[:3]) + 1 if text[:3] in _MONTHS else None
 

@@ -156,7 +156,7 @@ def _date(work: dict) -> str:
         parts = array(obj(work.get(key)).get("date-parts"))
         numbers = []
         for part in array(parts[0]) if parts else []:
-            if not text(part).isdigit():
+            if not text(part).isdecimal():
                 break
             numbers.append(int(text(part)))
         if numbers:

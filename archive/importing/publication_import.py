@@ -460,7 +460,7 @@ class PublicationImport:
         authors = canonical.split_list(row.get("authors"))
         first_author = names.match_key(authors[0]) if authors else ""
         for candidate in self.by_title.get(
-            (clean_title(row.get("title")), int(year) if year.isdigit() else None), []
+            (clean_title(row.get("title")), int(year) if year.isdecimal() else None), []
         ):
             if names.match_key(self.first_authors.get(candidate.pk, "")) == first_author:
                 return candidate
