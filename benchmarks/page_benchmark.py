@@ -489,7 +489,7 @@ class _QueryCounter:
         return execute(sql, params, many, context)
 
 
-def measure(repeat: int) -> list[dict]:
+def measure(repeat: int, only: list[str] | None = None) -> list[dict]:
     """Each page `repeat` times with nothing kept between calls (cold: the publication list
     counts its facets every time), then `repeat` times as a reader paging through would meet
     it (warm: the facets of this filter state counted a moment ago). Wall-clock time, and the
@@ -502,6 +502,8 @@ def measure(repeat: int) -> list[dict]:
     handler = WSGIHandler()
     results = []
     for label, url in cases():
+        if only and not any(part in label for part in only):
+            continue
         status, size = call(handler, url)  # warm-up: templates and the database's own caches
         cache.clear()
         counter = _QueryCounter()
@@ -558,7 +560,10 @@ def measure_csv(url: str) -> None:
 # --- set-up ---------------------------------------------------------------------------------
 
 
-def configure(database: str) -> None:
+def configure(database: str, sqlite_path: Path | None = None) -> None:
+    global SQLITE_PATH
+    if sqlite_path is not None:
+        SQLITE_PATH = sqlite_path.resolve()
     if database == "sqlite":
         SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH}"
@@ -594,9 +599,16 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000, help="publications to generate")
     parser.add_argument("--repeat", type=int, default=30, help="timed calls per page")
     parser.add_argument("--reuse", action="store_true", help="measure the archive made before")
+    parser.add_argument(
+        "--sqlite-path", type=Path, help=f"the SQLite archive (default {SQLITE_PATH})"
+    )
+    parser.add_argument(
+        "--only", action="append", help="measure only the pages whose label contains this"
+    )
+    parser.add_argument("--no-downloads", action="store_true", help="leave the CSVs out")
     parser.add_argument("--csv-only", metavar="URL", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    configure(options.database)
+    configure(options.database, options.sqlite_path)
     if not options.reuse and not options.csv_only:
         fresh_database(options.database)
 
@@ -619,14 +631,17 @@ def main() -> None:
         "| page | cold p50 | cold p95 | cold CPU p50 | warm p50 | warm p95 | warm CPU p50 "
         "| queries | KB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
-    measure(options.repeat)
+    measure(options.repeat, options.only)
+    if options.no_downloads:
+        return
     print(
         "\n| download | time | CPU time | peak memory (process) | size | status |\n"
         "|---|---:|---:|---:|---:|---:|"
     )
     for url in ("/publications.csv", "/people.csv", "/events.csv", "/journals.csv"):
         subprocess.run(
-            [sys.executable, __file__, "--database", options.database, "--csv-only", url],
+            [sys.executable, __file__, "--database", options.database, "--csv-only", url]
+            + (["--sqlite-path", str(SQLITE_PATH)] if options.database == "sqlite" else []),
             check=True,
         )
 
