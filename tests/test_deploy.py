@@ -327,7 +327,8 @@ def gunicorn(environment: dict[str, str], folder: Path):
     stdout, stderr = folder / "stdout.log", folder / "stderr.log"
     command = [
         *(sys.executable, "-m", "gunicorn", "config.wsgi"),
-        *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"),
+        *("--access-logfile", "-"),
     ]
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=err)
