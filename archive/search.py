@@ -12,6 +12,13 @@ looks up publications' words of three characters or more in an FTS5 trigram inde
 `search_text` is recomputed by the record's save() from what it holds and, in bulk, by
 `search_index_refresh()`, which whatever writes related rows (admin inlines, imports, merges) calls
 afterwards; `manage.py rebuild_search_index` recomputes everything.
+
+Search text holds only what a reader sees on the public site. A publication shows the name printed
+for each author always, but its authors' names and variants and its journal's name only while
+those records are published, so publishing or unpublishing a person or journal refreshes the
+publications that name them (`search_index_refresh_mentions`). People, events and journals are
+found by what they hold themselves (an event's place is its own text, not a record), never by
+other records.
 """
 
 import html
@@ -25,6 +32,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.utils.html import strip_tags
 
 from archive import search_index
+from archive.models.base import Status
 
 BATCH_SIZE = 500
 
@@ -90,19 +98,28 @@ _normalised_name = lru_cache(maxsize=65536)(normalise)
 
 def search_text_for_publication(publication) -> str:
     saved = bool(publication.pk)
+    journal = publication.journal if publication.journal_id else None
     return publication_search_text(
         title=publication.title,
         titles=[t.title for t in publication.translated_titles.all()] if saved else [],
         abstract=publication.abstract,
         abstracts=[a.text for a in publication.translated_abstracts.all()] if saved else [],
-        authorships=[
-            (a.name_as_printed, a.person.display_name, [v.name for v in a.person.names.all()])
-            for a in publication.authorships.all()
-        ]
-        if saved
-        else [],
-        journal=publication.journal.name if publication.journal_id else "",
+        authorships=[_shown_authorship(a) for a in publication.authorships.all()] if saved else [],
+        journal=journal.name if _published(journal) else "",
     )
+
+
+def _published(record) -> bool:
+    return record is not None and record.status == Status.PUBLISHED
+
+
+def _shown_authorship(authorship) -> tuple[str, str, list[str]]:
+    """The name printed is the publication's own; the person's names are shown while the person is
+    published."""
+    person = authorship.person
+    if not _published(person):
+        return (authorship.name_as_printed, "", [])
+    return (authorship.name_as_printed, person.display_name, [v.name for v in person.names.all()])
 
 
 def publication_search_text(
@@ -116,7 +133,8 @@ def publication_search_text(
 ) -> str:
     """A publication's search text from its parts: translations in the order of their language,
     authorships (name as printed, the person's name, its variants) in the order of role and
-    position. Imports call it with what they are writing, so nothing is read back."""
+    position. Imports call it with what they are writing, so nothing is read back; the names of
+    draft people and a draft journal are given blank."""
     parts = [normalise(text) for text in (title, *titles, abstract, *abstracts)]
     for printed, display_name, variants in authorships:
         parts += [_normalised_name(name) for name in (printed, display_name, *variants)]
@@ -254,6 +272,45 @@ def search_index_refresh(*, publications=None, people=None, events=None, journal
         if pks:
             changed += _recompute(kind, pks)
     return changed
+
+
+# What other records' search text shows of a kind of record, by the keyword of
+# search_index_refresh: a publication shows its authors and its journal while they are published.
+_MENTIONED = {"person": "people", "journal": "journals"}
+
+
+def search_index_mentions(model) -> bool:
+    """Whether other records' search text shows records of `model`, depending on their status."""
+    return model._meta.model_name in _MENTIONED
+
+
+def search_index_refresh_mentions(*, model, pks) -> int:
+    """After records of `model` (primary keys) were published or unpublished: refresh the search
+    text of the records that name them. Returns how many records changed."""
+    keyword = _MENTIONED.get(model._meta.model_name)
+    if keyword is None or not pks:
+        return 0
+    return search_index_refresh(**{keyword: pks})
+
+
+def search_index_hide_drafts(*, apps=installed_apps) -> int:
+    """Recompute the search text of the publications that name a draft person or journal, once:
+    text written before drafts were left out showed their names (migration 0009)."""
+    published = Status.PUBLISHED
+    authorship = apps.get_model("archive", "Authorship")
+    publication = apps.get_model("archive", "Publication")
+    pks = set(
+        authorship.objects.exclude(person__status=published).values_list(
+            "publication_id", flat=True
+        )
+    )
+    pks.update(
+        publication.objects.filter(journal__isnull=False)
+        .exclude(journal__status=published)
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        return _recompute("publication", pks, apps=apps) if pks else 0
 
 
 def search_index_rebuild(*, apps=installed_apps) -> dict[str, int]:

@@ -25,7 +25,11 @@ from archive.models import (
     PublicationSubject,
     Status,
 )
-from archive.search import search_index_refresh
+from archive.search import (
+    search_index_mentions,
+    search_index_refresh,
+    search_index_refresh_mentions,
+)
 
 CURATORS_GROUP = "Curators"
 CURATED_MODELS = [
@@ -54,8 +58,15 @@ def records_set_status(*, queryset, status: str, user=None) -> int:
     changed."""
     if status not in Status.values:
         raise ValueError(f"Unknown status {status!r}.")
+    changing = queryset.exclude(status=status)
+    # Read before the update, which may empty a queryset filtered by status.
+    mentioned = (
+        list(changing.values_list("pk", flat=True)) if search_index_mentions(queryset.model) else []
+    )
     status_change_record(queryset=queryset, status=status, user=user)
-    return queryset.exclude(status=status).update(status=status)
+    changed = changing.update(status=status)
+    search_index_refresh_mentions(model=queryset.model, pks=mentioned)
+    return changed
 
 
 @transaction.atomic

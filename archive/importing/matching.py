@@ -43,6 +43,11 @@ def new_record_status(publish: bool) -> str:
     return Status.PUBLISHED if publish else Status.DRAFT
 
 
+def _shown(status: str, name, hidden):
+    # A publication's search text holds a person's or journal's names only while it is published.
+    return name if status == Status.PUBLISHED else hidden
+
+
 class SlugAllocator:
     """Unique slugs for many new records of one model, with one query per batch of texts."""
 
@@ -82,7 +87,8 @@ class JournalIndex:
         self.status = status
         self.batch = batch
         self.created_ids: list[int] = []
-        self.names: dict[int, str] = {}  # for the search text of the journal's publications
+        # The name the search text of the journal's publications shows: blank for a draft.
+        self.names: dict[int, str] = {}
         self._kept: set[int] = set()
         self._loaded = False
         self._slugs = SlugAllocator(Journal)
@@ -93,11 +99,11 @@ class JournalIndex:
         self.by_name: dict[str, int] = {}
         self.by_identifier: dict[tuple[str, str], int] = {}
         self.issns: dict[int, tuple[str, str]] = {}
-        for pk, issn_print, issn_electronic, name_key, name in Journal.objects.order_by(
+        for pk, issn_print, issn_electronic, name_key, name, status in Journal.objects.order_by(
             "pk"
-        ).values_list("pk", "issn_print", "issn_electronic", "name_key", "name"):
+        ).values_list("pk", "issn_print", "issn_electronic", "name_key", "name", "status"):
             self.issns[pk] = (issn_print, issn_electronic)
-            self.names[pk] = name
+            self.names[pk] = _shown(status, name, "")
             for issn in (issn_print, issn_electronic):
                 if issn:
                     self.by_issn.setdefault(issn, pk)
@@ -156,7 +162,7 @@ class JournalIndex:
             )
             journal_id = journal.pk
             self.created_ids.append(journal_id)
-            self.names[journal_id] = journal.name
+            self.names[journal_id] = _shown(self.status, journal.name, "")
             self.issns[journal_id] = (issn_print, issn_electronic)
         else:
             self._add_missing_issns(journal_id, issn_print, issn_electronic)
@@ -179,7 +185,10 @@ class JournalIndex:
         if journal_id is None:
             return ""
         if journal_id not in self.names:
-            self.names.update(Journal.objects.filter(pk=journal_id).values_list("pk", "name"))
+            for pk, name, status in Journal.objects.filter(pk=journal_id).values_list(
+                "pk", "name", "status"
+            ):
+                self.names[pk] = _shown(status, name, "")
         return self.names[journal_id]
 
     def _keep_before(self, journal_id: int) -> None:
@@ -206,7 +215,12 @@ class JournalIndex:
             changes["issn_electronic"] = issn_electronic
         if changes:
             self._keep_before(journal_id)
-            Journal.objects.filter(pk=journal_id).update(**changes, updated_at=timezone.now())
+            journal = Journal.objects.prefetch_related("other_names").get(pk=journal_id)
+            for name, value in changes.items():
+                setattr(journal, name, value)
+            Journal.objects.filter(pk=journal_id).update(
+                **changes, search_text=journal.build_search_text(), updated_at=timezone.now()
+            )
             self.issns[journal_id] = (
                 changes.get("issn_print", known_print),
                 changes.get("issn_electronic", known_electronic),
@@ -341,7 +355,7 @@ class PersonIndex:
     """People by the key of any of their names; new people are created in bulk.
 
     It also knows, for the people it has met, their name and its variants, which a
-    publication's search text shows."""
+    publication's search text shows (nothing of a draft)."""
 
     def __init__(self, *, status: str, batch=None):
         self.status = status
@@ -386,10 +400,10 @@ class PersonIndex:
                 .values_list("person_id", "name")
             ):
                 variants[person_id].append(name)
-            for pk, display_name in Person.objects.filter(pk__in=part).values_list(
-                "pk", "display_name"
+            for pk, display_name, status in Person.objects.filter(pk__in=part).values_list(
+                "pk", "display_name", "status"
             ):
-                self.names[pk] = (display_name, variants[pk])
+                self.names[pk] = _shown(status, (display_name, variants[pk]), ("", []))
 
     def ensure(self, printed_names) -> dict[str, int]:
         """Person ids for the printed names, keyed by name key; creates the missing people."""
@@ -424,5 +438,5 @@ class PersonIndex:
                 search_text=person_search_text(person["display_name"], []),
             )
             self.by_key[person["name_key"]] = pk
-            self.names[pk] = (person["display_name"], [])
+            self.names[pk] = _shown(self.status, (person["display_name"], []), ("", []))
         self._writer.insert(people)

@@ -321,9 +321,11 @@ def undo_records(records: BatchRecords, *, log=None) -> UndoReport:
     for model in (Person, Event, Journal):
         _restore(model, records, log)
     # Records put back have their search text back; publications also show the names of their
-    # authors and journal, which may have been put back too.
+    # authors and journal, which may have been put back too, or published or unpublished since.
     search_index_refresh(
-        people=list(records.changes[Person]), journals=list(records.changes[Journal])
+        publications=list(records.changes[Publication]),
+        people=list(records.changes[Person]),
+        journals=list(records.changes[Journal]),
     )
     # Keywords have no batch: those left without publications were the import's own.
     orphans = Keyword.objects.filter(pk__in=keywords, publications__isnull=True)
