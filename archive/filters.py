@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from archive import search
+from archive.freshness import archive_version
 from archive.models import (
     Authorship,
     Event,
@@ -130,10 +131,11 @@ class SearchFilterSet(django_filters.FilterSet):
 
     def state_key(self, purpose: str) -> str:
         """A cache key for what this filter state shows: the filters in use, not the page or
-        the order."""
+        the order, under the archive's content version, so that what is kept under it is never
+        stale."""
         used = sorted((name, self.data.get(name)) for name in self.filters if name != "sort")
         digest = hashlib.sha256(repr(used).encode()).hexdigest()
-        return f"archive:{type(self).__name__}:{purpose}:{digest}"
+        return f"archive:{archive_version()}:{type(self).__name__}:{purpose}:{digest}"
 
 
 # Publications
@@ -233,15 +235,15 @@ class PublicationFilterSet(SearchFilterSet):
 
     def facets(self) -> list["Facet"]:
         """Counts by journal, by decade or year and by type, each under the other filters in
-        use. They are kept for FACET_CACHE_SECONDS per filter state, so that paging through a
-        list counts once; a change to the archive shows in them at the latest that much later
-        (the list itself and its total are always read afresh)."""
+        use. They are kept per filter state and content version, so that paging through a list
+        counts once and a change to the archive shows at once."""
         if self.is_bound and not self.is_valid():
             return []
-        counts = cache.get(self.state_key("facets"))
+        key = self.state_key("facets")
+        counts = cache.get(key)
         if counts is None:
             counts = self._facet_counts()
-            cache.set(self.state_key("facets"), counts, FACET_CACHE_SECONDS)
+            cache.set(key, counts)
         return [
             _journal_facet(counts["journal"], self.chosen("journal")),
             _year_facet(
@@ -328,7 +330,6 @@ class PublicationFilterSet(SearchFilterSet):
         }
 
 
-FACET_CACHE_SECONDS = 300
 JOURNALS_SHOWN = 10
 DECADES_UP_TO = 20  # a year range wider than this is counted by decade
 

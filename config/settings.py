@@ -118,6 +118,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# What is derived from the records (facet counts, list totals, the home page's counts) is kept
+# under keys holding the archive's content version (archive/freshness.py), so it is never stale
+# and needs no expiry. The kept data are files shared by the web processes of one machine; the
+# version is a row in the database, shared by every machine (`migrate` makes its table).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("ARCHIVE_CACHE_DIR") or str(VAR_DIR / "cache"),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    },
+    "freshness": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "content_version_cache",
+        "TIMEOUT": None,
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -37,12 +37,17 @@ def import_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """What the site keeps for a few minutes (the counts of a filtered list) starts empty in
-    every test, as the database does."""
-    from django.core.cache import cache
+def empty_cache(settings):
+    """What the site keeps (the counts of a filtered list, the content version) is in the test
+    process's memory, never in var/, and starts empty in every test, as the database does."""
+    from django.core.cache import caches
 
-    cache.clear()
+    settings.CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
+        for alias in settings.CACHES
+    }
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
