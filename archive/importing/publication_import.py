@@ -41,6 +41,7 @@ from archive.exporting.formats import restore
 from archive.identifiers import normalize_doi
 from archive.importing import canonical
 from archive.importing.cleaning import clean_abstract, clean_text, clean_title
+from archive.importing.deferred_indexing import indexed_once_written
 from archive.importing.matching import (
     JournalIndex,
     MetricLedger,
@@ -833,7 +834,8 @@ class PublicationImport:
         for plan in plans:
             if plan.raw_record is not None and plan.values["raw_record"] is plan.raw_record[0]:
                 plan.values["raw_record"] = plan.raw_record[1]
-        self._writer.insert([p.values for p in new])
+        with indexed_once_written(Publication, ids):
+            self._writer.insert([p.values for p in new])
         updated = [p for p in plans if p.outcome.import_type == "update"]
         for plan in updated:
             plan.values["id"] = plan.outcome.pk

@@ -1,0 +1,129 @@
+"""The shortcuts the importer takes for speed give what the long way gives: the cleaning's quick
+paths, the search indexes filled once per chunk, the admin's stored upload."""
+
+import io
+import json
+import re
+
+import pytest
+from django.contrib.admin.sites import site
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from archive.importing.cleaning import _SPACES, _collapse_spaces, clean_abstract
+from archive.importing.formats import BookSciJSON
+from archive.models import Publication
+from archive.search import search_filter
+from tests.factories import make_publication
+from tests.test_importing import FIXTURES, failed_import, write_records
+
+SPACING = st.text(alphabet=" \t\r\f\v\nab<p>:", max_size=40)
+_LABEL = re.compile(r"^\s*(?:<p>\s*)?(?:abstract|summary)\b\s*[:.\-–—]?\s*", re.I)
+
+
+def label_dropped_the_long_way(text: str) -> str:
+    """What clean_abstract did to a leading label before its quick path: a regex substitution."""
+    text = _LABEL.sub(lambda m: "<p>" if m.group(0).lstrip().startswith("<p>") else "", text)
+    return text.replace("<p></p>", "").strip()
+
+
+@given(SPACING)
+@example("a  b")
+@example("a \t b")
+@example("a b")
+def test_collapsing_spaces_skips_only_text_with_nothing_to_collapse(text):
+    assert _collapse_spaces(text) == _SPACES.sub(" ", text)
+
+
+@given(st.sampled_from(["", "Abstract", "ABSTRACT:", "<p>Summary.", " abstract —", "Abstracts"]))
+@example("Abstract")
+def test_an_abstract_loses_its_label_as_the_regex_substitution_did(label):
+    text = f"{label} The  workers\tcame <i>by train</i>."
+    assert clean_abstract(text) == label_dropped_the_long_way(clean_abstract(text))
+    assert clean_abstract(text) == clean_abstract(clean_abstract(text))
+
+
+@given(st.text(alphabet="Abstract sumy:.<p>/ \t", max_size=30))
+def test_cleaning_an_abstract_twice_changes_nothing(text):
+    once = clean_abstract(text)
+    assert clean_abstract(once) == once
+
+
+# --- the search indexes ---------------------------------------------------------------------
+
+
+def publication_triggers() -> set[tuple[str, str]]:
+    """The database's triggers on the publications table, with their definitions."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                [Publication._meta.db_table],
+            )
+        else:
+            cursor.execute(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [Publication._meta.db_table],
+            )
+        return set(cursor.fetchall())
+
+
+def found(query) -> set[str]:
+    return set(search_filter(Publication.objects.all(), query).values_list("doi", flat=True))
+
+
+def import_file(path):
+    call_command("import_records", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_imported_publications_are_found_by_word_and_by_chinese_characters():
+    triggers = publication_triggers()
+
+    import_file(FIXTURES / "booksci_three_records.json")
+
+    assert found("pravda in harbin") == {"10.1234/harbin.pravda"}
+    assert found("icebreaker") == {"10.1234/icebreaker.1959"}
+    # From its Chinese title: two characters, which have no trigram.
+    assert found("苏联") == {"10.1234/icebreaker.1959"}
+    assert publication_triggers() == triggers
+
+
+@pytest.mark.django_db
+def test_publications_written_after_an_import_are_still_indexed_by_the_triggers():
+    import_file(FIXTURES / "booksci_three_records.json")
+
+    later = make_publication("Harbin railway workshops", doi="10.1234/harbin")
+
+    assert found("harbin railway") == {later.doi}
+
+
+@pytest.mark.django_db
+def test_a_failed_import_leaves_the_triggers_and_indexes_as_they_were(tmp_path):
+    triggers = publication_triggers()
+    record = json.loads((FIXTURES / "booksci_cold_war_history.json").read_text("utf-8"))
+
+    failed_import(write_records(tmp_path, record, record))
+
+    assert publication_triggers() == triggers
+    assert found("dispatch of chinese workers") == set()
+    later = make_publication("Dispatch of Chinese workers, again", doi="10.1234/again")
+    assert found("dispatch of chinese workers") == {later.doi}
+
+
+# --- the admin's stored upload --------------------------------------------------------------
+
+
+def test_an_upload_of_many_chunks_is_stored_byte_for_byte(import_storage):
+    admin = site._registry[Publication]
+    data = bytes(range(256)) * 1500  # 384,000 bytes: six chunks of 64 KiB
+    upload = SimpleUploadedFile("records.jsonl", data)
+
+    stored = admin.write_to_tmp_storage(upload, BookSciJSON())
+
+    assert stored.read() == data
+    stored.remove()
