@@ -26,7 +26,15 @@ _ASCII_CONTROLS = {code: None for code in [*range(0, 9), *range(11, 32), 127]}
 # so clean text passes without a replacement at every word.
 _SPACES = re.compile(r" *[\t\r\f\v][ \t\r\f\v]*| {2,}")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
+_SPACING = ("  ", "\t", "\r", "\f", "\v")
 _JATS_NAMES = {"italic": "i", "bold": "b", "sub": "sub", "sup": "sup", "sc": "sc", "p": "p"}
+
+
+def _collapse_spaces(text: str) -> str:
+    """_SPACES.sub(" ", text), without scanning text that has nothing for it to replace."""
+    if any(spacing in text for spacing in _SPACING):
+        return _SPACES.sub(" ", text)
+    return text
 
 
 def _tex_to_text(match: re.Match) -> str:
@@ -47,7 +55,7 @@ def clean_title(value: str | None) -> str:
     text = _common(value or "")
     if _NEEDS_SANITISING.search(text):
         text = nh3.clean(text, tags=TITLE_TAGS, attributes={})
-    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    return _collapse_spaces(text.replace("\n", " ")).strip()
 
 
 def clean_abstract(value: str | None) -> str:
@@ -58,16 +66,16 @@ def clean_abstract(value: str | None) -> str:
         text = _BLOCK_END.sub(lambda m: m.group(0) + " ", text)
     if _NEEDS_SANITISING.search(text):
         text = nh3.clean(text, tags=ABSTRACT_TAGS, attributes={})
-    text = _SPACES.sub(" ", text).strip()
+    text = _collapse_spaces(text).strip()
     if "\n" in text:
         text = _LINE_BREAK.sub("\n", text)
     if "<" in text:
         text = _ABSTRACT_HEADING.sub("", text)
-    text = _ABSTRACT_LABEL.sub(
-        lambda m: "<p>" if m.group(0).lstrip().startswith("<p>") else "", text
-    )
-    text = text.replace("<p></p>", "").strip()
-    return text
+    if label := _ABSTRACT_LABEL.match(text):  # anchored: at most one, at the start
+        text = ("<p>" if label.group(0).lstrip().startswith("<p>") else "") + text[label.end() :]
+    if "<p></p>" in text:
+        text = text.replace("<p></p>", "")
+    return text.strip()
 
 
 def clean_text(value) -> str:
@@ -84,7 +92,7 @@ def clean_text(value) -> str:
         text = text.translate(_ASCII_CONTROLS)
     else:
         text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
-    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    return _collapse_spaces(text.replace("\n", " ")).strip()
 
 
 def clean_paragraphs(value) -> str:
