@@ -112,6 +112,17 @@ class RecordImportExportMixin(ImportExportMixin):
             opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
 
+    def write_to_tmp_storage(self, import_file, input_format):
+        # django-import-export joins the upload's chunks with `data += chunk`, which copies the
+        # whole file again for every 64 KiB chunk: seconds of a preview for a 30 MB file.
+        storage = self.get_tmp_storage_class()(
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        storage.save(b"".join(import_file.chunks()))
+        return storage
+
     def _log_actions(self, result, request):
         """The admin's history entries for what the import created or changed. The publication
         import keeps no model instances in its row results, so the entries are made from their
