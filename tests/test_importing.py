@@ -424,7 +424,7 @@ def test_a_changed_record_after_an_unchanged_one_with_its_doi_is_reported(tmp_pa
 
 
 def test_the_search_text_an_import_writes_is_what_a_rebuild_computes(tmp_path):
-    gu = Person.objects.create(display_name="Ji-Dong Gu")
+    gu = Person.objects.create(display_name="Ji-Dong Gu", status=Status.PUBLISHED)
     PersonName.objects.create(person=gu, name="谷继东")
     search_index_refresh(people=[gu])
     import_through_command(FIXTURES / "booksci_three_records.json")
