@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     CharField,
@@ -52,6 +53,13 @@ from archive.models.base import Record
 RECENT_ADDITIONS = 10
 HOME_TIMELINE_EVENTS = 12
 SEARCH_RESULTS_SHOWN = 5
+# A detail page shows the first few of a record's long lists, each with its count and a link
+# to the whole list, so that its size does not grow with the archive (a person may have
+# written 1,500 works). An event's participants have no list of their own: they are paged.
+WORKS_SHOWN = 10
+MOST_CITED_SHOWN = 5
+EVENTS_SHOWN = 20
+PARTICIPANTS_PER_PAGE = 50
 
 
 # Authors first, then editors, then translators; within each role, in the order printed.
@@ -74,6 +82,45 @@ def _newest_first(via: str = "") -> tuple:
 def _earliest_first(via: str = "") -> tuple:
     """Events by their earliest possible day; undated last (SQLite sorts NULLs first on ASC)."""
     return (F(f"{via}date_earliest").asc(nulls_last=True), f"{via}title", f"{via}pk")
+
+
+# What a link to a publication shows (includes/publication_link.html) and JSON-LD names it by:
+# a long list of them need not read abstracts, raw records and search text.
+PUBLICATION_LINK_FIELDS = (
+    "slug",
+    "title",
+    "language",
+    "year",
+    "publication_type",
+    "citation_count",
+)
+
+
+def _link_fields(via: str) -> list[str]:
+    return [f"{via}{field}" for field in PUBLICATION_LINK_FIELDS]
+
+
+@dataclass(frozen=True)
+class FirstOf:
+    """The first records of a list that may be longer, and how many it holds in all."""
+
+    records: list
+    count: int
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.records)
+
+
+def _first_of(queryset: QuerySet, limit: int, *, distinct: str = "pk") -> FirstOf:
+    """The first `limit` records of `queryset` and how many different values of `distinct`
+    they hold in all (a link row's `event_id`: one event however many roles in it). One query
+    when that is all there is; the count is asked for only when there are more."""
+    records = list(queryset[: limit + 1])
+    if len(records) <= limit:
+        return FirstOf(records, len({getattr(record, distinct) for record in records}))
+    count = queryset.order_by().aggregate(total=Count(distinct, distinct=True))["total"]
+    return FirstOf(records[:limit], count)
 
 
 def _credits() -> tuple[Prefetch, Prefetch]:
@@ -181,32 +228,93 @@ def person_list() -> QuerySet[Person]:
 
 
 def person_detail_queryset() -> QuerySet[Person]:
-    """Published people with their other names and, published only, the works they wrote
-    (`works_written`), the works about them (`works_about`) and their events in time order
-    (`events_taken_part_in`)."""
+    """Published people with their other names; `person_links` reads what their page links to."""
     return person_list().prefetch_related(
         Prefetch("names", queryset=PersonName.objects.order_by("kind", "name")),
-        Prefetch(
-            "authorships",
-            queryset=Authorship.objects.filter(publication__status=Status.PUBLISHED)
-            .select_related("publication")
-            .order_by(*_newest_first("publication__")),
-            to_attr="works_written",
-        ),
-        Prefetch(
-            "written_about_in",
-            queryset=PublicationSubject.objects.filter(publication__status=Status.PUBLISHED)
-            .select_related("publication")
-            .order_by(*_newest_first("publication__")),
-            to_attr="works_about",
-        ),
-        Prefetch(
-            "participations",
-            queryset=EventParticipation.objects.filter(event__status=Status.PUBLISHED)
-            .select_related("event")
-            .order_by(*_earliest_first("event__")),
-            to_attr="events_taken_part_in",
-        ),
+    )
+
+
+@dataclass(frozen=True)
+class WorksSummary:
+    """How many published works a person has a credit on, the years of the first and the last,
+    and how many in each role they have had (the role's name, count), in the order of
+    `Authorship.Role`."""
+
+    count: int
+    first_year: int | None
+    last_year: int | None
+    per_role: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class PersonLinks:
+    """What a person's page shows of their published works and events: their works counted,
+    the latest and the most cited (the latter only when not all are shown), the works about
+    them and the events they took part in, in time order."""
+
+    works: WorksSummary
+    latest_works: list[Authorship]
+    most_cited_works: list[Authorship]
+    works_about: FirstOf
+    events: FirstOf
+
+
+def person_links(person: Person) -> PersonLinks:
+    """A person's published works and events as their page shows them, in at most six queries
+    however many there are."""
+    # One narrow read of every credit, in the page's order, answers the counts, the years and
+    # which works to show (the most cited in this order among equals), then only those are read
+    # whole: a join of the person's works costs most here, so it is made once rather than thrice.
+    credits = Authorship.objects.filter(person=person, publication__status=Status.PUBLISHED)
+    rows = list(
+        credits.order_by(*_newest_first("publication__")).values(
+            "pk",
+            "role",
+            work=F("publication_id"),
+            year=F("publication__year"),
+            cited=F("publication__citation_count"),
+        )
+    )
+    years = [row["year"] for row in rows if row["year"] is not None]
+    works = WorksSummary(
+        count=len({row["work"] for row in rows}),
+        first_year=min(years, default=None),
+        last_year=max(years, default=None),
+        per_role=[
+            (role.label, count)
+            for role in Authorship.Role
+            if (count := len({row["work"] for row in rows if row["role"] == role}))
+        ],
+    )
+    latest_keys = [row["pk"] for row in rows[:WORKS_SHOWN]]
+    most_cited_keys = []
+    if len(rows) > WORKS_SHOWN:
+        cited = sorted((row for row in rows if row["cited"]), key=lambda row: -row["cited"])
+        most_cited_keys = [row["pk"] for row in cited[:MOST_CITED_SHOWN]]
+    shown = {}
+    if rows:
+        shown = (
+            credits.select_related("publication")
+            .only("role", "publication", *_link_fields("publication__"))
+            .in_bulk(latest_keys + most_cited_keys)
+        )
+    works_about = (
+        PublicationSubject.objects.filter(person=person, publication__status=Status.PUBLISHED)
+        .select_related("publication")
+        .only("pages", "publication", *_link_fields("publication__"))
+        .order_by(*_newest_first("publication__"))
+    )
+    events = (
+        EventParticipation.objects.filter(person=person, event__status=Status.PUBLISHED)
+        .select_related("event")
+        .order_by(*_earliest_first("event__"), "position", "pk")
+    )
+    return PersonLinks(
+        works=works,
+        latest_works=[shown[pk] for pk in latest_keys if pk in shown],
+        most_cited_works=[shown[pk] for pk in most_cited_keys if pk in shown],
+        works_about=_first_of(works_about, WORKS_SHOWN, distinct="publication_id"),
+        events=_first_of(events, EVENTS_SHOWN, distinct="event_id"),
     )
 
 
@@ -248,28 +356,47 @@ def timeline_highlights(limit: int = HOME_TIMELINE_EVENTS) -> list[Event]:
 
 def event_detail_queryset() -> QuerySet[Event]:
     """Published events with their translated titles and, published only, the event they are
-    part of (`published_parent`), their parts, related events, participants
-    (`people_taking_part`) and the publications that discuss them (`discussed_in`)."""
+    part of (`published_parent`), their parts and related events; `event_links` reads their
+    participants and the publications that discuss them."""
     return event_list().prefetch_related(
         Prefetch("parent", queryset=Event.objects.published(), to_attr="published_parent"),
         Prefetch("translations", queryset=EventTitle.objects.order_by("language")),
         Prefetch("parts", queryset=event_list(), to_attr="published_parts"),
         Prefetch("related", queryset=event_list(), to_attr="published_related"),
-        Prefetch(
-            "participations",
-            queryset=EventParticipation.objects.filter(person__status=Status.PUBLISHED)
-            .select_related("person")
-            .order_by("position", "pk"),
-            to_attr="people_taking_part",
-        ),
-        Prefetch(
-            "publication_links",
-            queryset=PublicationEvent.objects.filter(publication__status=Status.PUBLISHED)
-            .select_related("publication")
-            .order_by(*_newest_first("publication__")),
-            to_attr="discussed_in",
-        ),
     )
+
+
+@dataclass(frozen=True)
+class EventLinks:
+    """A page of an event's published participants, in the order given, and the newest of the
+    published publications that discuss it (link rows carrying the pages)."""
+
+    participants: Page
+    discussed_in: FirstOf
+
+
+def event_links(event: Event, *, page) -> EventLinks:
+    """The participants on page `page` (a bad or missing number gives the first page, one past
+    the end the last) and the newest publications that discuss the event, in at most four
+    queries. The event keeps them as `people_taking_part` and `discussed_in`, which its JSON-LD
+    reads."""
+    participants = (
+        EventParticipation.objects.filter(event=event, person__status=Status.PUBLISHED)
+        .select_related("person")
+        .order_by("position", "pk")
+    )
+    participants_page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(page)
+    discussed_in = _first_of(
+        PublicationEvent.objects.filter(event=event, publication__status=Status.PUBLISHED)
+        .select_related("publication")
+        .only("pages", "publication", *_link_fields("publication__"))
+        .order_by(*_newest_first("publication__")),
+        WORKS_SHOWN,
+        distinct="publication_id",
+    )
+    event.people_taking_part = list(participants_page)
+    event.discussed_in = discussed_in.records
+    return EventLinks(participants=participants_page, discussed_in=discussed_in)
 
 
 # Journals
@@ -313,7 +440,18 @@ def journal_detail_queryset() -> QuerySet[Journal]:
 
 
 def journal_publications(journal: Journal) -> QuerySet[Publication]:
-    return publication_list().filter(journal=journal)
+    """The journal's published publications, newest first, with their journal and credits as
+    a summary shows them (the names as printed: not the people, nor the long texts)."""
+    return (
+        Publication.objects.published()
+        .filter(journal=journal)
+        .only("journal", *PUBLICATION_LINK_FIELDS)
+        .prefetch_related(
+            Prefetch("journal", queryset=Journal.objects.published(), to_attr="published_journal"),
+            Prefetch("authorships", queryset=Authorship.objects.order_by(*CREDIT_ORDER)),
+        )
+        .order_by(*_newest_first())
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """The public pages: each view hands a selector's published records to its template."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpResponse,
@@ -333,6 +332,9 @@ class PersonDetailView(RecordDetailView):
     def get_queryset(self):
         return selectors.person_detail_queryset()
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(links=selectors.person_links(self.object), **kwargs)
+
 
 class EventRecords(FilteredRecords):
     filterset_class = filters.EventFilterSet
@@ -369,6 +371,10 @@ class EventDetailView(RecordDetailView):
     def get_queryset(self):
         return selectors.event_detail_queryset()
 
+    def get_context_data(self, **kwargs):
+        links = selectors.event_links(self.object, page=self.request.GET.get("page"))
+        return super().get_context_data(links=links, **kwargs)
+
 
 class JournalRecords(FilteredRecords):
     filterset_class = filters.JournalFilterSet
@@ -392,7 +398,7 @@ class JournalDetailView(RecordDetailView):
         return selectors.journal_detail_queryset()
 
     def get_context_data(self, **kwargs):
-        paginator = Paginator(selectors.journal_publications(self.object), PAGE_SIZE)
+        paginator = IdsFirstPaginator(selectors.journal_publications(self.object), PAGE_SIZE)
         return super().get_context_data(
             publications_page=paginator.get_page(self.request.GET.get("page")),
             metric_history=selectors.journal_metric_history(self.object),
