@@ -407,10 +407,22 @@ def _type_facet(counts, chosen) -> Facet:
 # People
 
 
-def has_published_works():
-    return Exists(
-        Authorship.objects.filter(person=OuterRef("pk"), publication__status=Status.PUBLISHED)
+def _credited_only_in_unpublished_works():
+    """The people whose every credit is in a work not published: few, since they are found from
+    the unpublished works (named by status, so that the status index finds them)."""
+    unpublished = [status for status in Status.values if status != Status.PUBLISHED]
+    published_credit = Authorship.objects.filter(
+        person=OuterRef("person_id"), publication__status=Status.PUBLISHED
     )
+    return (
+        Authorship.objects.filter(publication__status__in=unpublished)
+        .filter(~Exists(published_credit))
+        .values("person_id")
+    )
+
+
+def credited() -> Exists:
+    return Exists(Authorship.objects.filter(person=OuterRef("pk")))
 
 
 class PersonFilterSet(SearchFilterSet):
@@ -437,10 +449,13 @@ class PersonFilterSet(SearchFilterSet):
         fields = []
 
     def in_role(self, queryset, name, value):
-        # Authors of published works; everyone else is here as a figure written about.
-        return queryset.filter(
-            has_published_works() if value == "author" else ~has_published_works()
-        )
+        # Authors of published works; everyone else is here as a figure written about. Asked
+        # as "credited anywhere, and not only in unpublished works" rather than "credited in a
+        # published work", which PostgreSQL answers by joining every credit to its work's
+        # status (320 ms at 450,000 credits) where this probes each person's first credit.
+        if value == "author":
+            return queryset.filter(credited()).exclude(pk__in=_credited_only_in_unpublished_works())
+        return queryset.filter(~credited() | Q(pk__in=_credited_only_in_unpublished_works()))
 
     def on_or_after(self, queryset, name, value):
         return queryset.filter(**{f"{name}__gte": first_day(value)})

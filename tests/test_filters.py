@@ -231,6 +231,7 @@ def test_an_unknown_parameter_is_ignored(client, shelf):
 def people():
     author = make_person("Ji-Dong Gu", birth_date="1965")
     make_publication(authors=[author])
+    make_publication(authors=[author], status=Status.DRAFT)  # an author with a draft too
     draft_author = make_person("Drafty Writer", family_name="Writer", birth_date="1930")
     make_publication(authors=[draft_author], status=Status.DRAFT)
     make_person(
