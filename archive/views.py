@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView, View
 
 from archive import filters, forms, selectors
-from archive.exporting import citations, streaming
+from archive.exporting import citations, kept, streaming
 from archive.models import FormerSlug
 from archive.pagination import IdsFirstPaginator
 
@@ -229,14 +229,21 @@ class FilteredDownloadView(FilteredRecords, View):
 
 
 class CSVDownloadView(FilteredDownloadView):
-    """The archive's own CSV, the columns its importer reads, streamed."""
+    """The archive's own CSV, the columns its importer reads, streamed. The whole, unfiltered
+    file is the same for every reader until the archive changes: it is kept and served as it
+    is, with an ETag."""
 
     filename: str
 
     def download(self, queryset):
-        response = StreamingHttpResponse(
-            streaming.csv_download(queryset), content_type="text/csv; charset=utf-8"
-        )
+        if self.request.GET:
+            response = StreamingHttpResponse(
+                streaming.csv_download(queryset), content_type=kept.CONTENT_TYPE
+            )
+        else:
+            response = kept.whole_csv(
+                self.request, self.filename, lambda: streaming.csv_download(queryset)
+            )
         response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
         return response
 

@@ -159,6 +159,9 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 
 # Uploaded import files are kept out of any public media URL.
 IMPORT_STORAGE_ROOT = Path(os.environ.get("ARCHIVE_IMPORT_STORAGE") or VAR_DIR / "imports")
+# The whole CSV of each kind, kept until the archive changes (archive/exporting/kept.py): a cache
+# local to each app server, which any disk it may write to will do.
+ARCHIVE_DOWNLOADS_DIR = Path(os.environ.get("ARCHIVE_DOWNLOADS_DIR") or VAR_DIR / "downloads")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # In production WhiteNoise serves static files compressed, under names that carry a hash of

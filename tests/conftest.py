@@ -37,6 +37,13 @@ def import_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def kept_downloads(settings, tmp_path):
+    """The whole CSVs kept between downloads go to a folder of the test's own, never to var/."""
+    settings.ARCHIVE_DOWNLOADS_DIR = tmp_path / "kept-downloads"
+    return settings.ARCHIVE_DOWNLOADS_DIR
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(settings):
     """What the site keeps (the counts of a filtered list, the content version) is in the test
     process's memory, never in var/, and starts empty in every test, as the database does."""

@@ -10,12 +10,14 @@ are read as tuples and written by `_PublicationRows`, which makes the resource's
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from archive.exporting.formats import FORMULA_PREFIXES
+from archive.freshness import archive_version
 from archive.importing import canonical
 from archive.importing.events import EventResource
 from archive.importing.journals import JournalResource
@@ -31,7 +33,7 @@ from archive.models import (
     PublicationTitle,
 )
 
-CHUNK_SIZE = 500  # records of a kind other than publications per query
+CHUNK_SIZE = 100  # records of another kind per query: few model instances held at once
 GROUP_SIZE = 2000  # publications read together, with their relations, in one query each
 PIECE_SIZE = 2**16  # characters handed to the server at a time, at least
 
@@ -68,10 +70,10 @@ def safe(text: str) -> str:
 
 
 def csv_cell(value) -> str:
-    """Any cell as csv.writer writes it (None as nothing), neutralised."""
-    if type(value) is not str:
-        value = "" if value is None else str(value)
-    return safe(value)
+    """Any cell as csv.writer writes it (None as nothing), text neutralised."""
+    if type(value) is str:
+        return safe(value)
+    return "" if value is None else quoted(str(value))
 
 
 def csv_line(row: Iterable) -> str:
@@ -191,7 +193,7 @@ class _PublicationRows:
 
     def __init__(self):
         self.resource = PublicationResource()
-        self.journals: dict[int | None, str] = {None: "," * (len(self.JOURNAL_COLUMNS) - 1)}
+        self.journals = _journal_cells()
         self.dates: dict = {None: ""}
 
     def lines(self, ids: list[int], *, group_size: int = GROUP_SIZE) -> Iterator[str]:
@@ -327,6 +329,24 @@ class _PublicationRows:
             )
 
 
+NO_JOURNAL = ",,,,"  # the five journal columns, empty
+_JOURNAL_CELLS: dict[str, dict[int | None, str]] = {}
+
+
+def _journal_cells() -> dict[int | None, str]:
+    """The journal columns made so far at the archive's current version, shared by this
+    process's downloads: a filtered download of a few dozen publications would otherwise spend
+    most of its time reading their journals' rankings again."""
+    version = archive_version()
+    if "." in version:  # this connection's own uncommitted writes
+        return {None: NO_JOURNAL}
+    cells = _JOURNAL_CELLS.get(version)
+    if cells is None:
+        _JOURNAL_CELLS.clear()
+        cells = _JOURNAL_CELLS.setdefault(version, {None: NO_JOURNAL})
+    return cells
+
+
 class _JournalHolder:
     """What the resource's journal dehydrate methods read of a publication: its journal."""
 
@@ -336,8 +356,32 @@ class _JournalHolder:
 
 def csv_download(queryset: QuerySet, *, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The records of `queryset` as CSV in UTF-8, header first, a piece at a time."""
-    if queryset.model is Publication:
-        ids = list(queryset.values_list("pk", flat=True))
-        return pieces(_PublicationRows().lines(ids))
-    resource = public_resource(queryset.model)
-    return pieces(map(csv_line, export_rows(resource, queryset, chunk_size=chunk_size)))
+    with _small_page_cache():
+        if queryset.model is Publication:
+            ids = list(queryset.values_list("pk", flat=True))
+            yield from pieces(_PublicationRows().lines(ids))
+        else:
+            resource = public_resource(queryset.model)
+            yield from pieces(map(csv_line, export_rows(resource, queryset, chunk_size=chunk_size)))
+
+
+SMALL_PAGE_CACHE = -2000  # KiB: SQLite's default
+
+
+@contextmanager
+def _small_page_cache():
+    """SQLite's default page cache while a download reads, instead of the 64 MiB the settings
+    give writes: a download reads each page once, and would otherwise fill the whole cache with
+    pages of the largest tables, most of its peak memory."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        (previous,) = cursor.execute("PRAGMA cache_size").fetchone()
+        cursor.execute(f"PRAGMA cache_size = {SMALL_PAGE_CACHE}")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:  # unless closed meanwhile
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous)}")

@@ -384,17 +384,21 @@ class EventResource(EntityResource):
         return queryset.select_related("parent").prefetch_related(
             Prefetch("translations", queryset=EventTitle.objects.order_by("language")),
             Prefetch("related", queryset=Event.objects.order_by("slug")),
+            # Only what the cells show of the people and publications: whole publications
+            # (abstracts, raw records, search text) would fill memory on a full download.
             Prefetch(
                 "participations",
-                queryset=EventParticipation.objects.select_related("person").order_by(
-                    "position", "pk"
-                ),
+                queryset=EventParticipation.objects.select_related("person")
+                .only("event", "role", "position", "person__slug", "person__status")
+                .order_by("position", "pk"),
             ),
             Prefetch(
                 "publication_links",
-                queryset=PublicationEvent.objects.select_related("publication").order_by(
-                    "publication__doi", "publication__slug"
-                ),
+                queryset=PublicationEvent.objects.select_related("publication")
+                .only(
+                    "event", "pages", "publication__doi", "publication__slug", "publication__status"
+                )
+                .order_by("publication__doi", "publication__slug"),
             ),
         )
 
