@@ -5,6 +5,7 @@ import io
 import json
 import re
 
+import ijson
 import pytest
 from django.contrib.admin.sites import site
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from django.db import connection
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from archive.importing import jsonstream
 from archive.importing.cleaning import _SPACES, _collapse_spaces, clean_abstract
 from archive.importing.formats import BookSciJSON
 from archive.models import Publication
@@ -127,3 +129,55 @@ def test_an_upload_of_many_chunks_is_stored_byte_for_byte(import_storage):
 
     assert stored.read() == data
     stored.remove()
+
+
+# --- JSON Lines read a line at a time -------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    # ijson (yajl) refuses integers past 64 bits with a sign; orjson takes them up to 2**64 - 1.
+    | st.integers(min_value=1 - 2**63, max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def read_by_ijson_alone(data: bytes) -> list:
+    return list(ijson.items(io.BytesIO(data), "", multiple_values=True, use_float=True))
+
+
+@given(
+    st.lists(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=4), min_size=1, max_size=4),
+    st.data(),
+)
+def test_json_lines_read_as_ijson_reads_them(records, data):
+    # Each record on its line, or spread over lines, or two on one line: any mix.
+    layouts = [data.draw(st.sampled_from(["line", "indented", "shared"])) for _ in records]
+    parts = []
+    for record, layout in zip(records, layouts, strict=True):
+        text = json.dumps(record, indent=2 if layout == "indented" else None)
+        parts.append(text + (" " if layout == "shared" else "\n"))
+    payload = "".join(parts).encode()
+
+    read = [value for _number, value in jsonstream.iter_values(io.BytesIO(payload))]
+
+    assert read == read_by_ijson_alone(payload) == records
+
+
+def test_a_bad_line_of_json_lines_is_reported_with_its_record_number():
+    payload = b'{"a": 1}\n\n{"b": 2}\n{"c": \n'
+
+    with pytest.raises(jsonstream.JSONFileError, match="ends in the middle of record 3"):
+        list(jsonstream.iter_values(io.BytesIO(payload)))
+
+
+def test_a_line_that_is_not_json_is_reported_as_ijson_reports_it():
+    payload = b'{"a": 1}\n{"b": 2}\n{"c": nonsense}\n{"d": 4}\n'
+
+    with pytest.raises(jsonstream.JSONFileError, match="Record 3 is not valid JSON"):
+        list(jsonstream.iter_values(io.BytesIO(payload)))

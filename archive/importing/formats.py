@@ -70,21 +70,21 @@ class Source:
         return self._row
 
 
-def record_text(record) -> str:
-    """A decoded JSON record as JSON text with its keys sorted: the same record, the same text.
+def record_json(record) -> bytes:
+    """A decoded JSON record as UTF-8 JSON with its keys sorted: the same record, the same bytes.
     orjson writes the 3 KB record of an aggregator several times faster than json does; json
     takes what orjson cannot (integers past 64 bits, an empty record kept as no record)."""
     if record:
         try:
-            return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
+            return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # orjson.JSONEncodeError
             pass
-    return canonical.dump_json(record)
+    return canonical.dump_json(record).encode()
 
 
-def text_fingerprint(salt: str, text: str) -> str:
-    """The fingerprint of a record given as its JSON text (record_text)."""
-    return hashlib.sha256(f"{salt}\n{text}".encode()).hexdigest()
+def json_fingerprint(salt: str, data: bytes) -> str:
+    """The fingerprint of a record given as its JSON (record_json)."""
+    return hashlib.sha256(salt.encode() + b"\n" + data).hexdigest()
 
 
 @dataclass
@@ -225,21 +225,22 @@ class BookSciJSON(RecordFormat):
     def iter_sources(self, stream):
         try:
             for number, record in booksci.iter_records(stream):
-                # The text is both fingerprinted and kept as the record as received.
-                text = record_text(record)
+                # The JSON is both fingerprinted and kept as the record as received; an
+                # unchanged record is never decoded to text.
+                data = record_json(record)
                 yield Source(
                     number,
-                    text_fingerprint(booksci.CONVERSION, text),
-                    partial(self._convert, number, record, text),
+                    json_fingerprint(booksci.CONVERSION, data),
+                    partial(self._convert, number, record, data),
                 )
         except UnicodeDecodeError as error:
             raise not_utf8() from error
         except booksci.FormatError as error:
             raise ImportFileError(str(error)) from error
 
-    def _convert(self, number: int, record: dict, text: str) -> dict:
+    def _convert(self, number: int, record: dict, data: bytes) -> dict:
         try:
-            row = booksci.to_row(record, raw_record=text)
+            row = booksci.to_row(record, raw_record=data.decode())
         except ValueError as error:
             raise ImportFileError(f"Record {number}: {error}") from error
         self.log.record_numbers.append(number)
