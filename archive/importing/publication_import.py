@@ -51,7 +51,7 @@ from archive.importing.matching import (
     new_record_status,
 )
 from archive.importing.report import row_problem
-from archive.importing.rows_sql import RowWriter, allocate_ids
+from archive.importing.rows_sql import RowWriter, allocate_ids, select_where_in
 from archive.importing.snapshots import SNAPSHOT_FIELDS, publication_snapshots
 from archive.models import (
     Authorship,
@@ -330,9 +330,12 @@ class PublicationImport:
         wanted = {f for f in fingerprints if f and counts[f] == 1 and f not in self.seen_sources}
         found: dict[str, tuple] = {}
         for part in chunked(wanted):
-            for fingerprint, *light in Publication.objects.filter(
-                import_fingerprint__in=part
-            ).values_list("import_fingerprint", "pk", "doi", "title", "year"):
+            for fingerprint, *light in select_where_in(
+                Publication,
+                ["import_fingerprint", "id", "doi", "title", "year"],
+                "import_fingerprint",
+                part,
+            ):
                 found.setdefault(fingerprint, light)
         first_authors = _first_authors([pk for pk, doi, *_ in found.values() if not doi])
         settled = set()

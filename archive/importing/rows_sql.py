@@ -115,6 +115,24 @@ class RowWriter:
             )
 
 
+def select_where_in(model, names: list[str], name: str, values: list) -> list[tuple]:
+    """The named columns of the rows whose `name` is one of `values` (plain values of that
+    column: strings or numbers). One query, written here because the ORM prepares each value of
+    an IN list through its field, which costs more than the lookup when thousands are asked."""
+    if not values:
+        return []
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
+    placeholders = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.get_field(name).column)} IN ({placeholders})",
+            list(values),
+        )
+        return cursor.fetchall()
+
+
 def allocate_ids(model, count: int) -> list[int]:
     """`count` primary keys that no row of `model` has had, in order."""
     if count <= 0:
