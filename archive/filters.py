@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
 from archive import search
@@ -268,14 +268,28 @@ class PublicationFilterSet(SearchFilterSet):
 
     def _counted_apart(self) -> tuple[Counter, Counter, Counter]:
         def by(field, *own_filters):
+            if not self._filtered_but(*own_filters):
+                return _published_by(field)
             groups = self._without(*own_filters).filter(**{f"{field}__isnull": False})
             # Count("*"), not the id, which PostgreSQL's indexes do not hold.
             return Counter(dict(groups.values_list(field).annotate(count=Count("*"))))
 
-        return (
-            by("journal_id", "journal"),
-            by("year", "year_min", "year_max"),
-            by("publication_type", "publication_type"),
+        by_journal = by("journal_id", "journal")
+        by_year = by("year", "year_min", "year_max")
+        by_type = by("publication_type", "publication_type")
+        # Every publication has a type, so the types under every other filter add up to the
+        # list's total.
+        kind = self.chosen("publication_type")
+        self.fresh_total = by_type[kind] if kind else sum(by_type.values())
+        return by_journal, by_year, by_type
+
+    def _filtered_but(self, *names: str) -> bool:
+        """Whether a filter other than these (and the order) is in use."""
+        used = self.form.cleaned_data if self.is_bound else {}
+        return any(
+            value not in (None, "")
+            for name, value in used.items()
+            if name not in names and name != "sort"
         )
 
     def _counted_together(self, chosen_pk) -> tuple[Counter, Counter, Counter]:
@@ -328,6 +342,32 @@ class PublicationFilterSet(SearchFilterSet):
             "year": sorted(by_year.items()),
             "type": sorted(by_type.items(), key=lambda item: -item[1]),
         }
+
+
+def _published_by(field: str) -> Counter:
+    """Published publications counted by `field` (None left out), as every publication less
+    the unpublished ones: the index on `field` alone answers the first, twice as fast as the
+    covering index under the status, and the status index finds the few unpublished ones.
+    (The list's FilterSet filters every published publication.)"""
+    unpublished = [status for status in Status.values if status != Status.PUBLISHED]
+
+    def grouped(publications, sign: int):
+        return (
+            publications.order_by()
+            .annotate(sign=Value(sign))
+            .values(field, "sign")
+            .annotate(total=Count("*"))
+            .values_list(field, "sign", "total")
+        )
+
+    rows = grouped(Publication.objects.all(), 1).union(
+        grouped(Publication.objects.filter(status__in=unpublished), -1), all=True
+    )
+    counts = Counter()
+    for value, sign, total in rows:
+        if value is not None:
+            counts[value] += sign * total
+    return +counts  # without the values left at zero
 
 
 JOURNALS_SHOWN = 10

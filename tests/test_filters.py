@@ -524,6 +524,7 @@ def test_counting_by_groups_together_or_apart_gives_the_same_counts(library, par
         else None
     )
     assert filterset._counted_together(chosen_pk) == filterset._counted_apart()
+    assert filterset.fresh_total == filterset.qs.count()
 
 
 def test_facet_links_keep_the_other_filters_and_leave_the_page(client, library):
