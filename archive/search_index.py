@@ -23,13 +23,17 @@ PUBLICATION_TABLE = "archive_publication"
 SEARCH_TABLE = "archive_publication_search"
 CJK_TABLE = "archive_publication_cjk"
 CJK_GRAMS_FUNCTION = "archive_cjk_grams"
+TOKEN_TABLE = "archive_search_token"
+POSTINGS_TABLE = "archive_publication_token"
 TRIGRAM = 3
 
 # Han (with extensions and compatibility ideographs), kana and Hangul syllables: scripts written
 # without spaces between words.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
-_ALL_CJK = re.compile(f"[{_CJK}]{{1,2}}")
+CJK_CHARACTERS = (
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+)
+_CJK_RUN = re.compile(f"[{CJK_CHARACTERS}]+")
+_ALL_CJK = re.compile(f"[{CJK_CHARACTERS}]{{1,2}}")
 
 
 def cjk_grams(text) -> str:
@@ -42,14 +46,61 @@ def cjk_grams(text) -> str:
     return " ".join(grams)
 
 
-def contains(model, term: str) -> Q:
+def contains(model, term: str) -> Q | In:
     """Records of `model` whose search text contains `term` (already normalised)."""
-    if model._meta.db_table == PUBLICATION_TABLE and connection.vendor == "sqlite":
-        if len(term) >= TRIGRAM and _has_table(connection.settings_dict["NAME"], SEARCH_TABLE):
+    if model._meta.db_table != PUBLICATION_TABLE:
+        return Q(search_text__contains=term)
+    database = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        if len(term) >= TRIGRAM and _has_table(database, SEARCH_TABLE):
             return _matching(SEARCH_TABLE, term)
-        if _ALL_CJK.fullmatch(term) and _has_table(connection.settings_dict["NAME"], CJK_TABLE):
+        if _ALL_CJK.fullmatch(term) and _has_table(database, CJK_TABLE):
             return _matching(CJK_TABLE, term)
+    elif connection.vendor == "postgresql" and _has_table(database, POSTINGS_TABLE):
+        if len(term) >= TRIGRAM:
+            words = _words("token LIKE %s", ["%" + _like_escaped(term) + "%"])
+        elif _ALL_CJK.fullmatch(term):
+            words = _words("md5(token) = md5(%s) AND token = %s", [term, term])
+        else:
+            words = None
+        if words is not None:
+            return _posted(words)
     return Q(search_text__contains=term)
+
+
+# More words than this in the vocabulary contain the term (a common syllable): the trigram
+# index of the whole text (migration 0004), which PostgreSQL can estimate, serves better.
+MOST_WORDS_LOOKED_UP = 200
+
+
+def _words(condition: str, params: list) -> list[int] | None:
+    """The ids of the words of the vocabulary that hold the term (migration 0010), or None when
+    there are too many to list. Read beforehand, so that PostgreSQL plans with the words
+    themselves: their postings' statistics tell a word in 15% of the archive (walk the list's
+    index in order) from a rare one (fetch its few matches and sort them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {TOKEN_TABLE} WHERE {condition} LIMIT {MOST_WORDS_LOOKED_UP + 1}",
+            params,
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= MOST_WORDS_LOOKED_UP else None
+
+
+def _like_escaped(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _posted(words: list[int]) -> Q | In:
+    # A query word has no space, so it lies within one word of the text: the publications that
+    # hold a word containing it are those whose text contains it.
+    if not words:
+        return Q(pk__in=[])
+    placeholders = ", ".join(["%s"] * len(words))
+    found = RawSQL(
+        f"SELECT publication_id FROM {POSTINGS_TABLE} WHERE token_id IN ({placeholders})", words
+    )
+    return In(F("pk"), found)
 
 
 def _matching(table: str, term: str) -> In:
@@ -71,7 +122,12 @@ class _Unindexed(Func):
 def _has_table(database_name, table: str) -> bool:
     # Per database: the test run creates its own, and an SQLite build without FTS5 has none.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table]
+            )
+        else:
+            cursor.execute("SELECT 1 WHERE to_regclass(%s) IS NOT NULL", [table])
         return cursor.fetchone() is not None
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -415,7 +416,9 @@ def test_a_second_page_of_publications_reuses_the_counts(
     for number in range(30, 60):
         make_publication(f"Article {number}", publication_date="1990")
     get(client, "publication_list", q="article")
-    with django_assert_max_num_queries(6):
+    # PostgreSQL first reads which words of its vocabulary hold the search word.
+    vocabulary = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(6 + vocabulary):
         response = get(client, "publication_list", q="article", page="2")
     assert response.context["paginator"].count == 60
     assert len(response.context["page_obj"].object_list) == 25

@@ -302,7 +302,10 @@ def test_the_search_page_uses_the_same_few_queries_however_many_it_finds(client)
     add_records(2)
     few = queries(client, reverse("archive:search"), q="archived")
     add_records(30)
-    assert queries(client, reverse("archive:search"), q="archived") == few <= SEARCH_QUERIES
+    # PostgreSQL first reads which words of its vocabulary hold the search word.
+    vocabulary = 1 if connection.vendor == "postgresql" else 0
+    assert queries(client, reverse("archive:search"), q="archived") == few
+    assert few <= SEARCH_QUERIES + vocabulary
 
 
 # The timeline page
