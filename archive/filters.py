@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +235,10 @@ class PublicationFilterSet(SearchFilterSet):
 
     # Facets
 
+    # The list's total under every filter, when the facets were just counted with it (a
+    # search's counts); None otherwise, and never taken from kept counts.
+    fresh_total: int | None = None
+
     def facets(self) -> list["Facet"]:
         """Counts by journal, by decade or year and by type, each under the other filters in
         use. They are kept per filter state and content version, so that paging through a list
@@ -262,9 +268,10 @@ class PublicationFilterSet(SearchFilterSet):
 
     # Two ways to the same counts. Without a search, three grouped queries, each under the
     # other filters, read the covering indexes of migration 0006: fastest when most of the
-    # archive is counted. With one, each query would look the words up again, so one grouped
-    # query by journal, year and type together reads the matches once, and each facet adds up
-    # the groups the other two of these filters let through, as the database would filter them.
+    # archive is counted. With one, each query would look the words up again, so one query
+    # reads the matches once (under every filter but these three) into a materialised table,
+    # and counts them by journal, by year and by type, each under the other two of these
+    # filters, and in all, under every filter: the list's total, counted in the same breath.
 
     def _counted_apart(self) -> tuple[Counter, Counter, Counter]:
         def by(field, *own_filters):
@@ -293,32 +300,67 @@ class PublicationFilterSet(SearchFilterSet):
         )
 
     def _counted_together(self, chosen_pk) -> tuple[Counter, Counter, Counter]:
-        groups = (
-            self._without("journal", "year_min", "year_max", "publication_type")
-            .values_list("journal_id", "year", "publication_type")
-            .annotate(count=Count("*"))
-        )
+        matches = self._without("journal", "year_min", "year_max", "publication_type")
+        try:
+            sql, params = matches.values_list(
+                "journal_id", "year", "publication_type"
+            ).query.sql_with_params()
+        except EmptyResultSet:
+            self.fresh_total = 0
+            return Counter(), Counter(), Counter()
         slug, kind = self.chosen("journal"), self.chosen("publication_type")
         year_min, year_max = self.chosen("year_min"), self.chosen("year_max")
+        journal = ("journal_id = %s", [chosen_pk]) if slug else ("1 = 1", [])
+        if slug and chosen_pk is None:
+            journal = ("1 = 0", [])
+        years = (
+            (
+                "year >= %s AND year <= %s",
+                [
+                    EARLIEST_YEAR if year_min is None else year_min,
+                    LATEST_YEAR if year_max is None else year_max,
+                ],
+            )
+            if year_min is not None or year_max is not None
+            else ("1 = 1", [])
+        )
+        type_ = ("publication_type = %s", [kind]) if kind else ("1 = 1", [])
 
-        def in_journal(journal_pk) -> bool:
-            return not slug or (journal_pk is not None and journal_pk == chosen_pk)
+        def known(column):
+            return (f"{column} IS NOT NULL", [])
 
-        def in_years(year) -> bool:
-            if year_min is None and year_max is None:
-                return True
-            return year is not None and (year_min or year) <= year <= (year_max or year)
-
+        # Each row: which count, a journal or year, a type, how many; numbers and text in
+        # columns of their own, which the UNION of either database accepts.
+        parts = [
+            ("0, journal_id, ''", "GROUP BY journal_id", [known("journal_id"), years, type_]),
+            ("1, year, ''", "GROUP BY year", [known("year"), journal, type_]),
+            ("2, 0, publication_type", "GROUP BY publication_type", [journal, years]),
+            ("3, 0, ''", "", [journal, years, type_]),
+        ]
+        query = f"WITH matches (journal_id, year, publication_type) AS MATERIALIZED ({sql}) "
+        query += " UNION ALL ".join(
+            f"SELECT {columns}, COUNT(*) FROM matches "
+            f"WHERE {' AND '.join(condition for condition, _ in conditions)} {grouping}"
+            for columns, grouping, conditions in parts
+        )
+        params = [
+            *params,
+            *(value for *_, conditions in parts for _, values in conditions for value in values),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
         by_journal, by_year, by_type = Counter(), Counter(), Counter()
-        for journal_pk, year, publication_type, count in groups:
-            journal_ok, years_ok = in_journal(journal_pk), in_years(year)
-            type_ok = not kind or publication_type == kind
-            if years_ok and type_ok and journal_pk is not None:
-                by_journal[journal_pk] += count
-            if journal_ok and type_ok and year is not None:
-                by_year[year] += count
-            if journal_ok and years_ok:
-                by_type[publication_type] += count
+        self.fresh_total = 0
+        for facet, number, kind, count in rows:
+            if facet == 0:
+                by_journal[number] += count
+            elif facet == 1:
+                by_year[number] += count
+            elif facet == 2:
+                by_type[kind] += count
+            else:
+                self.fresh_total = count
         return by_journal, by_year, by_type
 
     def _facet_counts(self) -> dict:

@@ -181,8 +181,15 @@ class FilteredListView(FilteredRecords, ListView):
             if facet.values
         ]
 
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        total = getattr(self.filterset, "fresh_total", None)
+        if total is not None:
+            paginator.count = total  # counted a moment ago with the facets, never kept
+        return paginator
+
     def get_context_data(self, **kwargs):
-        facets = self.get_facets()
+        facets = self.get_facets()  # before the page, which may take its total from them
         form = self.filterset.form
         filtered = any(self.request.GET.get(name) for name in form.fields if name != "sort")
         readable = not self.filterset.is_bound or self.filterset.is_valid()
