@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from archive import names, slugs
 from archive.identifiers import normalize_issn
-from archive.importing.rows_sql import RowWriter, allocate_ids
+from archive.importing.rows_sql import RowWriter, allocate_ids, select_where_in
 from archive.models import (
     ImportChange,
     Journal,
@@ -59,9 +59,7 @@ class SlugAllocator:
         bases = [slugs.base_slug(text) for text in texts]
         taken: set[str] = set()
         for part in chunked(set(bases)):
-            taken.update(
-                self.model._default_manager.filter(slug__in=part).values_list("slug", flat=True)
-            )
+            taken.update(slug for (slug,) in select_where_in(self.model, ["slug"], "slug", part))
         allocated = []
         for base in bases:
             slug = base
@@ -373,18 +371,12 @@ class PersonIndex:
         self.looked_up |= missing
         found: dict[str, int] = {}
         for part in chunked(missing):
-            for key, pk in (
-                Person.objects.filter(name_key__in=part)
-                .order_by("-pk")
-                .values_list("name_key", "pk")
-            ):
+            rows = select_where_in(Person, ["name_key", "id"], "name_key", part)
+            for key, pk in sorted(rows, key=lambda row: row[1], reverse=True):
                 found[key] = pk  # the oldest person with the name wins
         for part in chunked(missing - found.keys()):
-            for key, pk in (
-                PersonName.objects.filter(name_key__in=part)
-                .order_by("-person_id")
-                .values_list("name_key", "person_id")
-            ):
+            rows = select_where_in(PersonName, ["name_key", "person"], "name_key", part)
+            for key, pk in sorted(rows, key=lambda row: row[1], reverse=True):
                 found[key] = pk
         self.by_key.update(found)
         self.describe(found.values())
