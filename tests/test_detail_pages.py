@@ -297,6 +297,21 @@ def test_a_journal_page_lists_its_publications_newest_first_with_their_authors(
     assert re.search(r"<span>Person \d+; Person \d+</span>", content)
 
 
+def test_a_journal_page_lists_undated_publications_last_and_a_year_by_date(client):
+    journal = make_journal()
+    for title, date in [
+        ("Undated", ""),
+        ("Spring 1990", "1990-04"),
+        ("Year 2000", "2000"),
+        ("Winter 1990", "1990-12-01"),
+    ]:
+        make_publication(title, journal=journal, publication_date=date)
+    content = page(client, journal.get_absolute_url()).content.decode()
+    order = [content.index(title) for title in ("Year 2000", "Winter 1990", "Spring 1990")]
+    assert order == sorted(order)
+    assert content.index("Spring 1990") < content.index("Undated")
+
+
 def test_a_journal_page_uses_as_many_queries_for_many_publications_as_for_few(
     client, django_assert_max_num_queries, busy_journal
 ):
