@@ -380,27 +380,30 @@ class EventResource(EntityResource):
 
     # --- export ----------------------------------------------------------------------------
 
-    def with_relations(self, queryset):
-        return queryset.select_related("parent").prefetch_related(
+    def with_relations(self, queryset, *, publication_links: bool = True):
+        """With `publication_links=False` the caller gives each event its `publication_links`,
+        as the public download does from rows rather than models."""
+        queryset = queryset.select_related("parent").prefetch_related(
             Prefetch("translations", queryset=EventTitle.objects.order_by("language")),
             Prefetch("related", queryset=Event.objects.order_by("slug")),
-            # Only what the cells show of the people and publications: whole publications
-            # (abstracts, raw records, search text) would fill memory on a full download.
+            # Only what the cells show of the people: whole people would fill memory.
             Prefetch(
                 "participations",
                 queryset=EventParticipation.objects.select_related("person")
                 .only("event", "role", "position", "person__slug", "person__status")
                 .order_by("position", "pk"),
             ),
-            Prefetch(
-                "publication_links",
-                queryset=PublicationEvent.objects.select_related("publication")
-                .only(
-                    "event", "pages", "publication__doi", "publication__slug", "publication__status"
-                )
-                .order_by("publication__doi", "publication__slug"),
-            ),
         )
+        if publication_links:
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "publication_links",
+                    queryset=PublicationEvent.objects.select_related("publication").order_by(
+                        "publication__doi", "publication__slug"
+                    ),
+                )
+            )
+        return queryset
 
     def _shown(self, record) -> bool:
         return record is not None and (not self.published_only or record.is_published)
