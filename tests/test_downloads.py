@@ -485,6 +485,18 @@ def test_the_chinese_address_serves_the_same_file(client, archive, kept_folder):
 
 
 @kept_test
+def test_a_folder_that_cannot_be_written_still_gives_the_whole_download(
+    client, archive, kept_folder
+):
+    kept_folder.parent.mkdir(parents=True, exist_ok=True)
+    kept_folder.write_text("a file where the folder should be")
+
+    text = text_of(download(client, "publication"))
+
+    assert text.encode() == fresh_publications()
+
+
+@kept_test
 def test_a_filtered_download_is_never_kept(client, archive, kept_folder):
     text_of(download(client, "publication", "?q=history"))
 

@@ -50,7 +50,7 @@ def whole_csv(request: HttpRequest, name: str, make: Callable[[], Iterator[bytes
     path = kept_path(name, version)
     try:
         file = path.open("rb")
-    except FileNotFoundError:
+    except OSError:  # none yet, or a folder that cannot be read
         file = None
     last_modified = os.fstat(file.fileno()).st_mtime if file else None
     unchanged = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -65,7 +65,10 @@ def whole_csv(request: HttpRequest, name: str, make: Callable[[], Iterator[bytes
         # A version of this connection's own uncommitted writes: nothing to keep it under.
         response = StreamingHttpResponse(make(), content_type=CONTENT_TYPE)
     else:
-        discard_other_versions(name, keep=path)
+        try:
+            discard_other_versions(name, keep=path)
+        except OSError:
+            logger.exception("Could not delete the older kept files of %s", name)
         response = StreamingHttpResponse(_kept(make(), path, version), content_type=CONTENT_TYPE)
     response["ETag"] = etag
     return response
@@ -74,9 +77,14 @@ def whole_csv(request: HttpRequest, name: str, make: Callable[[], Iterator[bytes
 def _kept(pieces: Iterator[bytes], path: Path, version: str) -> Iterator[bytes]:
     """The pieces, each written to a temporary file as it is handed on; the file takes the
     name `path` once the last piece is written, if the archive is still at `version`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    file = temporary.open("wb")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file = temporary.open("wb")
+    except OSError:  # a folder it may not write to: the reader still gets the download
+        logger.exception("Could not keep %s", path.name)
+        yield from pieces
+        return
     complete = False
     try:
         for piece in pieces:
