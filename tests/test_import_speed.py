@@ -14,7 +14,7 @@ from django.db import connection
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from archive.importing import jsonstream
+from archive.importing import canonical, jsonstream
 from archive.importing.cleaning import _SPACES, _collapse_spaces, clean_abstract
 from archive.importing.formats import BookSciJSON
 from archive.models import Publication
@@ -136,8 +136,7 @@ def test_an_upload_of_many_chunks_is_stored_byte_for_byte(import_storage):
 JSON_VALUES = st.recursive(
     st.none()
     | st.booleans()
-    # ijson (yajl) refuses integers past 64 bits with a sign; orjson takes them up to 2**64 - 1.
-    | st.integers(min_value=1 - 2**63, max_value=2**63 - 1)
+    | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
     lambda inner: (
@@ -164,9 +163,15 @@ def test_json_lines_read_as_ijson_reads_them(records, data):
         parts.append(text + (" " if layout == "shared" else "\n"))
     payload = "".join(parts).encode()
 
+    try:
+        expected = read_by_ijson_alone(payload)
+    except ijson.JSONError:  # an integer past 64 bits, which yajl refuses
+        with pytest.raises(jsonstream.JSONFileError):
+            list(jsonstream.iter_values(io.BytesIO(payload)))
+        return
     read = [value for _number, value in jsonstream.iter_values(io.BytesIO(payload))]
 
-    assert read == read_by_ijson_alone(payload) == records
+    assert read == expected == records
 
 
 def test_a_bad_line_of_json_lines_is_reported_with_its_record_number():
@@ -176,8 +181,38 @@ def test_a_bad_line_of_json_lines_is_reported_with_its_record_number():
         list(jsonstream.iter_values(io.BytesIO(payload)))
 
 
+def test_a_long_integer_in_json_lines_is_read_exactly():
+    payload = b'{"a": 1}\n{"id": 9000000000000000001}\n{"b": 2}\n'
+
+    read = [value for _number, value in jsonstream.iter_values(io.BytesIO(payload))]
+
+    assert read == [{"a": 1}, {"id": 9000000000000000001}, {"b": 2}]
+
+
 def test_a_line_that_is_not_json_is_reported_as_ijson_reports_it():
     payload = b'{"a": 1}\n{"b": 2}\n{"c": nonsense}\n{"d": 4}\n'
 
     with pytest.raises(jsonstream.JSONFileError, match="Record 3 is not valid JSON"):
         list(jsonstream.iter_values(io.BytesIO(payload)))
+
+
+@given(
+    st.one_of(
+        JSON_VALUES.map(json.dumps),
+        st.sampled_from(["NaN", "[Infinity]", str(2**80), '{"a": 1, "a": 2}', "[1,]", "{", "'x'"]),
+        st.text(max_size=10),
+    )
+)
+def test_a_json_cell_reads_as_the_json_module_reads_it(cell):
+    if cell == "":
+        assert canonical.load_json(cell, column="raw_record") is None
+        return
+    try:
+        expected = json.loads(cell)
+    except ValueError:
+        with pytest.raises(ValueError, match="raw_record must be JSON"):
+            canonical.load_json(cell, column="raw_record")
+    else:
+        # Compared as text: NaN is not equal to itself.
+        read = canonical.load_json(cell, column="raw_record")
+        assert json.dumps(read) == json.dumps(expected)

@@ -7,6 +7,7 @@ JSON in their cell, since a title can hold any punctuation.
 import json
 import re
 
+import orjson
 from django.utils.translation import gettext as _
 
 PUBLICATION_COLUMNS = [
@@ -40,6 +41,7 @@ PUBLICATION_COLUMNS = [
 ]
 
 LIST_SEPARATOR = "; "
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
 def join_list(values) -> str:
@@ -63,6 +65,13 @@ def load_json(cell, *, column: str):
         return None
     if isinstance(cell, (dict, list)):
         return cell
+    if type(cell) is str and not _LONG_DIGITS.search(cell):
+        # orjson reads a record's 3 KB several times faster; json takes what it refuses (NaN)
+        # and text with 19 digits in a row, which may be an integer orjson would read as a float.
+        try:
+            return orjson.loads(cell)
+        except ValueError:
+            pass
     try:
         return json.loads(cell)
     except (TypeError, ValueError) as error:

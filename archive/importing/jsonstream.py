@@ -1,6 +1,7 @@
 """Reading JSON files of any size record by record: an object, an array, or JSON Lines."""
 
 import io
+import re
 from collections.abc import Iterator
 
 import ijson
@@ -56,6 +57,9 @@ def iter_values(stream, *, array_path: str = "item") -> Iterator[tuple[int, obje
     yield from _numbered(values)
 
 
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
 class _Resumed:
     """The rest of a stream, starting with bytes already read from it."""
 
@@ -77,12 +81,18 @@ def _lines_then_events(reader) -> Iterator[object]:
     for line in reader:
         if line.isspace():
             continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            yield from ijson.items(_Resumed(line, reader), "", multiple_values=True, use_float=True)
-            return
-        yield value
+        # 19 digits in a row may be an integer past 64 bits, which orjson would read as a float:
+        # ijson reads such a line exactly or refuses it, as it did before.
+        if not _LONG_DIGITS.search(line):
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                yield value
+                continue
+        yield from ijson.items(_Resumed(line, reader), "", multiple_values=True, use_float=True)
+        return
 
 
 def iter_records(stream, *, lists: tuple[str, ...] = ()) -> Iterator[tuple[int, object]]:
