@@ -18,10 +18,14 @@ makes everything be counted afresh once.
 """
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.db import connections
 from django.db.backends.signals import connection_created
+
+T = TypeVar("T")
 
 VERSION_CACHE = "freshness"
 VERSION_KEY = "archive:content-version"
@@ -42,6 +46,11 @@ def archive_version(using: str = "default") -> str:
     if _commit_pending(connection):
         return f"{token}.{connection.archive_uncommitted_write}"
     return token
+
+
+def while_unchanged(name: str, compute: Callable[[], T]) -> T:
+    """What `compute` returns, kept in the default cache under this content version."""
+    return cache.get_or_set(f"archive:{archive_version()}:{name}", compute)
 
 
 def archive_changed() -> None:

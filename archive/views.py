@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView, View
 
-from archive import filters, forms, selectors
+from archive import filters, forms, freshness, selectors
 from archive.exporting import citations, kept, streaming
 from archive.models import FormerSlug
 from archive.pagination import IdsFirstPaginator
@@ -60,11 +60,16 @@ class HomeView(TemplateView):
     template_name = "archive/home.html"
 
     def get_context_data(self, **kwargs):
+        # Counted again only once the archive has changed.
         return super().get_context_data(
-            counts=selectors.published_counts(),
+            counts=freshness.while_unchanged("home:counts", selectors.published_counts),
             search_form=forms.SiteSearchForm(),
-            timeline_events=selectors.timeline_highlights(),
-            publications_per_year=selectors.publications_per_year(),
+            timeline_events=freshness.while_unchanged(
+                "home:timeline", selectors.timeline_highlights
+            ),
+            publications_per_year=freshness.while_unchanged(
+                "home:per-year", selectors.publications_per_year
+            ),
             recent_additions=selectors.recent_additions(),
             **kwargs,
         )

@@ -215,3 +215,19 @@ def test_a_kept_facet_count_is_never_stale_after_a_change(client):
     records_set_status(queryset=Publication.objects.filter(pk=second.pk), status=Status.DRAFT)
     assert facet_counts(client)["journal"] == {"Cold War History": 1}
     assert facet_counts(client, year_min=1961).get("journal") is None  # no journal to show
+
+
+@pytest.mark.django_db
+def test_the_home_pages_kept_counts_and_chart_are_never_stale_after_a_change(client):
+    make_publication("First", publication_date="1960")
+    with CaptureQueriesContext(connection) as counted:
+        client.get(reverse("archive:home"))
+    with CaptureQueriesContext(connection) as kept:
+        first = client.get(reverse("archive:home")).context
+    assert len(kept) < len(counted)  # the second time, counts and chart were kept ones
+    assert (first["counts"]["publications"], first["publications_per_year"]) == (1, {1960: 1})
+
+    make_publication("Second", publication_date="1961")
+    after = client.get(reverse("archive:home")).context
+    assert after["counts"]["publications"] == 2
+    assert after["publications_per_year"] == {1960: 1, 1961: 1}
