@@ -367,7 +367,7 @@ class PublicationFilterSet(SearchFilterSet):
         slug = self.chosen("journal")
         chosen = Journal.objects.published().filter(slug=slug).values_list("pk", flat=True)
         chosen_pk = chosen.first() if slug else None
-        if self.chosen("q"):
+        if self.chosen("q") or any(self.chosen(name) for name in FEW_MATCHES):
             by_journal, by_year, by_type = self._counted_together(chosen_pk)
         else:
             by_journal, by_year, by_type = self._counted_apart()
@@ -412,6 +412,9 @@ def _published_by(field: str) -> Counter:
     return +counts  # without the values left at zero
 
 
+# Filters that leave few publications (one person's or event's), which are read once and
+# counted together rather than looked up again for each count.
+FEW_MATCHES = ("author", "about", "event")
 JOURNALS_SHOWN = 10
 DECADES_UP_TO = 20  # a year range wider than this is counted by decade
 
