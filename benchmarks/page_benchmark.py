@@ -26,6 +26,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -422,6 +423,8 @@ def cases() -> list[tuple[str, str]]:
     )
     place = Event.objects.exclude(place="").values_list("place", flat=True).first()
     return [
+        ("home page", "/"),
+        ("timeline, page 1", "/timeline/"),
         ("publications, page 1", "/publications/"),
         ("publications, deep page", f"/publications/?page={deep(Publication)}"),
         (
@@ -572,6 +575,8 @@ def configure(database: str, sqlite_path: Path | None = None) -> None:
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key")
     os.environ["DJANGO_ALLOWED_HOSTS"] = "localhost"
+    # A cache of this run's own, since a cold call empties it.
+    os.environ["ARCHIVE_CACHE_DIR"] = tempfile.mkdtemp(prefix="page-benchmark-cache-")
     # As in production: HTTPS behind a proxy, static files collected under hashed names.
     os.environ["DJANGO_STATIC_ROOT"] = str(SQLITE_PATH.parent / "static")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
