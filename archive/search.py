@@ -5,9 +5,11 @@ everything a reader may look it up by (its own fields and those of related rows)
 normalised the same way and every word of it must occur in `search_text` as a substring. That is
 all both databases are asked to do (`LIKE '%word%'`), so they answer alike: no collations, no
 `unaccent`, no full-text dictionaries. Substrings also suit Chinese, which has no spaces between
-words. PostgreSQL speeds the scan with a pg_trgm GIN index (migration 0004); SQLite
+words. PostgreSQL speeds the scan with a pg_trgm GIN index (migration 0004) and looks
+publications' words up in a vocabulary of their words with its postings (migration 0010); SQLite
 looks up publications' words of three characters or more in an FTS5 trigram index
-(migration 0006, `search_index.py`) and scans for the rest.
+(migration 0006) and shorter CJK words in a table of CJK characters and pairs (0008), and scans
+for the rest (`search_index.py`).
 
 `search_text` is recomputed by the record's save() from what it holds and, in bulk, by
 `search_index_refresh()`, which whatever writes related rows (admin inlines, imports, merges) calls

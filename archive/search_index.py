@@ -6,8 +6,15 @@ a substring, as `LIKE '%word%'` does, without reading every row. Shorter words h
 In Chinese, Japanese and Korean they are the common case (`苏联`, `毛`), so migration 0008 adds a
 second table holding each publication's CJK characters and pairs of adjacent CJK characters as
 words (`cjk_grams`): a text contains `苏联` exactly when `苏联` is among its pairs. Other short
-words (`ab`) are still matched with LIKE. PostgreSQL answers LIKE from its own trigram index
-(migration 0004). Both databases find the same rows.
+words (`ab`) are still matched with LIKE.
+
+PostgreSQL keeps a vocabulary of every word of the publications' search text (between spaces
+and line breaks) and of their CJK characters and pairs, with postings of which publications hold
+each (migration 0010, kept by triggers). A query word has no space, so a text contains it exactly
+when one of the text's words does: the vocabulary's words containing it are read first (by its
+trigram index, or by equality for a one- or two-character CJK word), then their publications
+from the postings, without reading any search text. Other words fall back to LIKE over the text,
+served by the trigram index of migration 0004. Both databases find the same rows.
 """
 
 import re

@@ -41,27 +41,42 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$"""
 
 # The vocabulary is unique by a hash of the word: a CJK run without spaces can be longer than a
-# btree entry may be.
-TOKEN_IDS = f"""
-    SELECT vocabulary.id
-    FROM {TOKENS_FUNCTION}(%s) AS word(value)
-    JOIN {TOKEN_TABLE} AS vocabulary
-      ON md5(vocabulary.token) = md5(word.value) AND vocabulary.token = word.value"""
-
+# btree entry may be. The trigger names the words as arrays, so that each is found through an
+# index (the hash, the postings' key) whatever the planner guesses of the text's words.
 SYNC = f"""
 CREATE FUNCTION {SYNC_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    gone text[] := '{{}}';
+    added text[] := '{{}}';
+    hashes text[];
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        DELETE FROM {POSTINGS_TABLE}
-        WHERE publication_id = OLD.id
-          AND token_id IN ({TOKEN_IDS % "OLD.search_text"});
+    IF TG_OP = 'DELETE' THEN
+        gone := ARRAY(SELECT {TOKENS_FUNCTION}(OLD.search_text));
+    ELSIF TG_OP = 'INSERT' THEN
+        added := ARRAY(SELECT {TOKENS_FUNCTION}(NEW.search_text));
+    ELSE  -- a change rewrites the postings of the words that changed only
+        gone := ARRAY(
+            SELECT {TOKENS_FUNCTION}(OLD.search_text)
+            EXCEPT SELECT {TOKENS_FUNCTION}(NEW.search_text)
+        );
+        added := ARRAY(
+            SELECT {TOKENS_FUNCTION}(NEW.search_text)
+            EXCEPT SELECT {TOKENS_FUNCTION}(OLD.search_text)
+        );
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO {TOKEN_TABLE} (token)
-        SELECT word.value FROM {TOKENS_FUNCTION}(NEW.search_text) AS word(value)
+    IF cardinality(gone) > 0 THEN
+        hashes := ARRAY(SELECT md5(word) FROM unnest(gone) AS word);
+        DELETE FROM {POSTINGS_TABLE}
+        WHERE publication_id = OLD.id AND token_id = ANY(ARRAY(
+            SELECT id FROM {TOKEN_TABLE} WHERE md5(token) = ANY(hashes) AND token = ANY(gone)
+        ));
+    END IF;
+    IF cardinality(added) > 0 THEN
+        hashes := ARRAY(SELECT md5(word) FROM unnest(added) AS word);
+        INSERT INTO {TOKEN_TABLE} (token) SELECT unnest(added)
         ON CONFLICT (md5(token)) DO NOTHING;
         INSERT INTO {POSTINGS_TABLE} (token_id, publication_id)
-        SELECT id, NEW.id FROM ({TOKEN_IDS % "NEW.search_text"}) AS found
+        SELECT id, NEW.id FROM {TOKEN_TABLE} WHERE md5(token) = ANY(hashes) AND token = ANY(added)
         ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
