@@ -73,7 +73,8 @@ BEGIN
     END IF;
     IF cardinality(added) > 0 THEN
         hashes := ARRAY(SELECT md5(word) FROM unnest(added) AS word);
-        INSERT INTO {TOKEN_TABLE} (token) SELECT unnest(added)
+        -- In one order, so that two writers adding the same new words wait rather than deadlock
+        INSERT INTO {TOKEN_TABLE} (token) SELECT word FROM unnest(added) AS word ORDER BY md5(word)
         ON CONFLICT (md5(token)) DO NOTHING;
         INSERT INTO {POSTINGS_TABLE} (token_id, publication_id)
         SELECT id, NEW.id FROM {TOKEN_TABLE} WHERE md5(token) = ANY(hashes) AND token = ANY(added)
