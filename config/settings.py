@@ -138,6 +138,16 @@ CACHES = {
         "TIMEOUT": None,
     },
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serves one machine, whose processes share files. And the version is changed from
+    # inside a statement's execution (archive/freshness.py): on SQLite, a table of the same
+    # database would begin a transaction while an autocommitted INSERT … RETURNING is still
+    # open, and its rollback would take the insert with it.
+    CACHES["freshness"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(CACHES["default"]["LOCATION"]) / "content-version"),
+        "TIMEOUT": None,
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
