@@ -1,6 +1,7 @@
 """The shortcuts the importer takes for speed give what the long way gives: the cleaning's quick
 paths, the search indexes filled once per chunk, the admin's stored upload."""
 
+import csv
 import io
 import json
 import re
@@ -216,3 +217,16 @@ def test_a_json_cell_reads_as_the_json_module_reads_it(cell):
         # Compared as text: NaN is not equal to itself.
         read = canonical.load_json(cell, column="raw_record")
         assert json.dumps(read) == json.dumps(expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cell", ["1", '"zh"', "[1]", '[{"language": "zh"}]'])
+def test_a_translation_cell_that_is_no_list_of_translations_is_reported(tmp_path, cell):
+    path = tmp_path / "publications.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["doi", "title", "title_translations"], ["", "A", cell]])
+
+    stderr = failed_import(path)
+
+    assert "title_translations must be a list of translations" in stderr
+    assert not Publication.objects.exists()

@@ -131,6 +131,8 @@ _WRITTEN_ON_UPDATE = [
     "search_text",
 ]
 _LIGHT = ["doi", "source_platform", "source_id", "title", "year", "import_fingerprint"]
+# The translation columns and the key holding each item's text.
+_TRANSLATED = {"title_translations": "title", "abstract_translations": "text"}
 _TEXT_COLUMNS = (
     "volume",
     "issue",
@@ -561,9 +563,20 @@ class PublicationImport:
             )
         for column in ("title_translations", "abstract_translations", "journal_metrics"):
             try:
-                plan.translations[column] = (
-                    canonical.load_json(row.get(column), column=column) or []
-                )
+                loaded = canonical.load_json(row.get(column), column=column) or []
+                text = _TRANSLATED.get(column)
+                if text and not (
+                    isinstance(loaded, list)
+                    and all(
+                        isinstance(item, dict) and "language" in item and text in item
+                        for item in loaded
+                    )
+                ):
+                    raise ValueError(
+                        _("%(column)s must be a list of translations, e.g. %(example)s")
+                        % {"column": column, "example": canonical.JSON_EXAMPLES[column]}
+                    )
+                plan.translations[column] = loaded
             except ValueError as error:
                 plan.translations[column] = []
                 errors[column].append(str(error))
