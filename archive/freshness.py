@@ -12,8 +12,9 @@ it when the transaction commits, and until then the connection that wrote reads 
 own, new at each of its writes, so that it neither reads kept data its writes may have outdated
 nor keeps data under a key another connection would read.
 
-The token lives in the `freshness` cache (a table of the database in production, so every app
-server reads the same one); a token lost from it is replaced by a new random one, which only
+The token lives in the `freshness` cache (a table of the database on PostgreSQL, so every app
+server reads the same one; a file on SQLite, whose table would be written in the middle of an
+autocommitted statement); a token lost from it is replaced by a new random one, which only
 makes everything be counted afresh once.
 """
 
