@@ -268,6 +268,10 @@ class PublicationRecords(FilteredRecords):
 
 
 class PublicationListView(PublicationRecords, FilteredListView):
+    def get_queryset(self):
+        # The page shows neither the source record nor the search text, each kilobytes a row.
+        return super().get_queryset().defer("raw_record", "search_text")
+
     download_formats = [
         ("archive:publication_list_csv", CSV_LABEL),
         ("archive:publication_list_bibtex", gettext_lazy("BibTeX")),
