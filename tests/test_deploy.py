@@ -350,3 +350,17 @@ def wait_until_listening(port: int, process: subprocess.Popen, stderr: Path) -> 
                 return
         time.sleep(0.2)
     raise AssertionError(f"gunicorn did not start: {stderr.read_text()}")
+
+
+def test_the_wsgi_application_leaves_what_loading_made_out_of_garbage_collection(tmp_path):
+    printing = "import gc, config.wsgi; print(gc.get_freeze_count() > 10_000)"
+    result = subprocess.run(
+        [sys.executable, "-c", printing],
+        cwd=ROOT,
+        env=production_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
