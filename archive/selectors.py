@@ -154,6 +154,22 @@ def publication_list() -> QuerySet[Publication]:
     )
 
 
+def publication_summaries() -> QuerySet[Publication]:
+    """Published publications as the lists show them (includes/publication_summary.html): the
+    credits as printed, the journal's name; not the people behind the credits, nor the source
+    record and search text, kilobytes a row that no list shows."""
+    journals = Journal.objects.published().only("slug", "status", "name")
+    return (
+        Publication.objects.published()
+        .defer("raw_record", "search_text")
+        .prefetch_related(
+            Prefetch("journal", queryset=journals, to_attr="published_journal"),
+            Prefetch("authorships", queryset=Authorship.objects.order_by(*CREDIT_ORDER)),
+        )
+        .order_by(*_newest_first())
+    )
+
+
 def publication_detail_queryset() -> QuerySet[Publication]:
     """Published publications with translations, keywords and the published people and events
     they discuss (`people_discussed`, `events_discussed`: link rows carrying the pages)."""
@@ -186,7 +202,7 @@ def publication_citations() -> QuerySet[Publication]:
 def recent_additions(limit: int = RECENT_ADDITIONS) -> QuerySet[Publication]:
     """The publications added last. Ids grow with every addition and, unlike `created_at`,
     are indexed, so this reads `limit` rows however large the archive."""
-    return publication_list().order_by("-pk")[:limit]
+    return publication_summaries().order_by("-pk")[:limit]
 
 
 def _per_year(publications: QuerySet[Publication], sign: int) -> QuerySet:
@@ -539,7 +555,7 @@ def search_everything(
     if not search.search_terms(query):
         return None
     lists = {
-        "publications": publication_list(),
+        "publications": publication_summaries(),
         "people": person_list(),
         "events": event_list(),
         "journals": Journal.objects.published().order_by("name", "pk"),

@@ -268,9 +268,8 @@ class PublicationRecords(FilteredRecords):
 
 
 class PublicationListView(PublicationRecords, FilteredListView):
-    def get_queryset(self):
-        # The page shows neither the source record nor the search text, each kilobytes a row.
-        return super().get_queryset().defer("raw_record", "search_text")
+    def get_base_queryset(self):
+        return selectors.publication_summaries()
 
     download_formats = [
         ("archive:publication_list_csv", CSV_LABEL),
