@@ -4,6 +4,7 @@ Django's `bulk_create` compiles a fresh multi-row INSERT for every batch and pre
 through its field (about 100 µs a publication on SQLite, where a batch holds only 999 bound
 values); a prepared statement run with `executemany` costs a fraction of that. Primary keys are
 taken from the table's sequence beforehand, so related rows can point to new rows at once.
+PostgreSQL is sent the rows by COPY instead, so that its statement triggers run once per chunk.
 
 Values are given as Python values and adapted here by field type, as the ORM would; JSON arrives
 already serialised (the canonical row holds it as text).
@@ -92,11 +93,23 @@ class RowWriter:
             connection.ops.quote_name(f.column) for f in self.fields if f.attname in names
         )
         placeholders = ", ".join(["%s"] * len(names))
+        values = self._rows(names, rows)
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {self.table} ({columns}) VALUES ({placeholders})",
-                self._rows(names, rows),
-            )
+            if connection.vendor != "postgresql":
+                cursor.executemany(
+                    f"INSERT INTO {self.table} ({columns}) VALUES ({placeholders})", values
+                )
+                return
+            # One COPY for all the rows: executemany sends one statement per row, and
+            # PostgreSQL's statement triggers (the search postings, migration 0011) would then
+            # run once per row rather than once for the chunk. Django's cursor does not see a
+            # COPY: its errors are translated here, so that a refused value fails as in an INSERT.
+            with (
+                connection.wrap_database_errors,
+                cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in values:
+                    copy.write_row(row)
 
     def update(self, rows: list[dict], names: list[str]) -> None:
         """UPDATE the named fields of each row, found by its "id"."""

@@ -1,0 +1,191 @@
+"""The search indexes hold exactly what the publications' search text gives, after every kind of
+write: PostgreSQL's vocabulary and postings (migrations 0010 and 0011, kept per statement), and
+SQLite's full-text tables (0006 and 0008)."""
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from archive.importing.formats import BookSciJSON
+from archive.importing.resources import run_import
+from archive.models import ImportBatch, Publication
+from archive.search import search_index_rebuild, search_index_refresh
+from archive.search_index import (
+    CJK_TABLE,
+    POSTINGS_TABLE,
+    SEARCH_TABLE,
+    TOKEN_TABLE,
+    cjk_grams,
+)
+from archive.services import import_batch_undo, person_merge
+from tests.factories import add_author, add_translated_title, make_person, make_publication
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+pytestmark = pytest.mark.django_db
+
+
+def words_of(text: str) -> set[str]:
+    """What a publication's text puts in PostgreSQL's vocabulary, computed here in Python."""
+    return {word for word in re.split(r"[ \n]+", text) if word} | set(cjk_grams(text).split())
+
+
+def assert_indexes_match_the_text() -> None:
+    texts = dict(Publication.objects.values_list("pk", "search_text"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT posting.publication_id, word.token FROM {POSTINGS_TABLE} AS posting "
+                f"JOIN {TOKEN_TABLE} AS word ON word.id = posting.token_id"
+            )
+            posted = sorted(cursor.fetchall())
+            expected = sorted((pk, word) for pk, text in texts.items() for word in words_of(text))
+            assert posted == expected
+            cursor.execute(f"SELECT count(*), count(DISTINCT token) FROM {TOKEN_TABLE}")
+            total, distinct = cursor.fetchone()
+            assert total == distinct
+        else:
+            # FTS5 checks its index against the publications' rows itself.
+            cursor.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('integrity-check')")
+            cursor.execute(f"SELECT rowid, grams FROM {CJK_TABLE}")
+            assert dict(cursor.fetchall()) == {pk: cjk_grams(text) for pk, text in texts.items()}
+
+
+def imported(fixture: str, *, user=None) -> ImportBatch:
+    format_ = BookSciJSON()
+    dataset = format_.create_dataset((FIXTURES / fixture).read_bytes())
+    result = run_import(dataset, user=user, publish=True, file_name=fixture, format_name="booksci")
+    assert not result.has_errors() and not result.has_validation_errors()
+    return ImportBatch.objects.latest()
+
+
+@pytest.fixture
+def shelf():
+    soviet = make_publication("Soviet experts in Harbin")
+    add_translated_title(soviet, "苏联专家在哈尔滨")
+    make_publication("Harbin railway\nworkers")
+    make_publication("Sino-Soviet split")
+    return soviet
+
+
+def test_an_inserted_publication_is_posted_under_each_of_its_words(shelf):
+    assert_indexes_match_the_text()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {Publication._meta.db_table}")
+        assert cursor.fetchone()[0] == 3
+
+
+def test_publications_inserted_in_one_statement_are_posted(shelf):
+    Publication.objects.bulk_create(
+        [
+            Publication(title=title, slug=f"bulk-{n}", search_text=title.lower())
+            for n, title in enumerate(["Harbin trams", "中苏 友好 同盟", "Harbin trams"])
+        ]
+    )
+    assert_indexes_match_the_text()
+
+
+def test_a_changed_search_text_moves_only_its_postings(shelf):
+    shelf.title = "Soviet advisers in Dalian"
+    shelf.save()
+    Publication.objects.filter(title__startswith="Harbin").update(search_text="harbin 哈尔滨铁路")
+    assert_indexes_match_the_text()
+
+
+def test_an_update_that_leaves_the_search_text_changes_no_postings(shelf):
+    Publication.objects.update(citation_count=3)
+    assert_indexes_match_the_text()
+
+
+def test_deleted_publications_leave_no_postings(shelf):
+    shelf.delete()
+    Publication.objects.filter(title__startswith="Harbin").delete()
+    assert_indexes_match_the_text()
+
+
+def test_a_statement_that_inserts_updates_and_deletes_together_keeps_the_postings(shelf):
+    with transaction.atomic():
+        other = make_publication("Comintern 共产国际")
+        Publication.objects.filter(pk=other.pk).update(search_text="cominform 情报局")
+        shelf.delete()
+        make_publication("Cominform bureau")
+    assert_indexes_match_the_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_table_leaves_no_postings():
+    make_publication("Harbin railway")
+    flush = connection.ops.sql_flush(
+        no_style(), [Publication._meta.db_table], reset_sequences=True, allow_cascade=True
+    )
+    with connection.cursor() as cursor:
+        for statement in flush:
+            cursor.execute(statement)
+    make_publication("Dalian shipyard")
+    assert_indexes_match_the_text()
+
+
+def test_an_import_and_its_undo_keep_the_postings(shelf):
+    batch = imported("booksci_three_records.json")
+    assert Publication.objects.count() == 6
+    assert_indexes_match_the_text()
+
+    import_batch_undo(batch=batch)
+    assert Publication.objects.count() == 3
+    assert_indexes_match_the_text()
+
+
+def test_an_import_of_more_than_one_chunk_is_posted(tmp_path):
+    lines = [
+        json.dumps(
+            {
+                "title": f"Soviet workers {n} 苏联工人",
+                "authors": "Gu Li, Ivan Petrov",
+                "year": "1999",
+                "doi": f"10.9999/postings.{n}",
+            }
+        )
+        for n in range(2_400)
+    ]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    call_command("import_records", str(path), "--no-progress", stdout=io.StringIO())
+    assert Publication.objects.count() == 2_400
+    assert_indexes_match_the_text()
+
+
+def test_a_merge_and_a_refresh_of_the_search_text_keep_the_postings(shelf):
+    gu = make_person("Ji-Dong Gu")
+    duplicate = make_person("J.-D. Gu")
+    add_author(shelf, duplicate)
+    search_index_refresh(publications=[shelf])
+    person_merge(keep=gu, merge=[duplicate])
+    assert_indexes_match_the_text()
+
+    Publication.objects.update(search_text="")  # as if every text were stale
+    assert_indexes_match_the_text()
+    search_index_rebuild()
+    assert "gu" in Publication.objects.get(pk=shelf.pk).search_text
+    assert_indexes_match_the_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restored_dump_is_posted_as_the_dumped_archive_was(tmp_path):
+    soviet = make_publication("Soviet experts in Harbin")
+    add_translated_title(soviet, "苏联专家在哈尔滨")
+    add_author(soviet, make_person("Ji-Dong Gu"))
+    imported("booksci_three_records.json", user=User.objects.create_user("curator"))
+    call_command("export_records", str(tmp_path / "dump"), "--full", stdout=io.StringIO())
+    call_command("flush", interactive=False, verbosity=0)
+    assert_indexes_match_the_text()
+
+    call_command("restore_records", str(tmp_path / "dump"), stdout=io.StringIO())
+    assert Publication.objects.count() == 4
+    assert_indexes_match_the_text()
