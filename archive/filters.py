@@ -235,8 +235,8 @@ class PublicationFilterSet(SearchFilterSet):
 
     # Facets
 
-    # The list's total under every filter, when the facets were just counted with it (a
-    # search's counts); None otherwise, and never taken from kept counts.
+    # The list's total under every filter, when the facets were counted with it, now or under
+    # this content version (so never stale); None otherwise.
     fresh_total: int | None = None
 
     def facets(self) -> list["Facet"]:
@@ -249,7 +249,10 @@ class PublicationFilterSet(SearchFilterSet):
         counts = cache.get(key)
         if counts is None:
             counts = self._facet_counts()
+            counts["total"] = self.fresh_total
             cache.set(key, counts)
+        else:
+            self.fresh_total = counts.get("total")
         return [
             _journal_facet(counts["journal"], self.chosen("journal")),
             _year_facet(

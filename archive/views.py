@@ -190,7 +190,7 @@ class FilteredListView(FilteredRecords, ListView):
         paginator = super().get_paginator(queryset, *args, **kwargs)
         total = getattr(self.filterset, "fresh_total", None)
         if total is not None:
-            paginator.count = total  # counted a moment ago with the facets, never kept
+            paginator.count = total  # counted with the facets, under this content version
         return paginator
 
     def get_context_data(self, **kwargs):

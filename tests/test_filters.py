@@ -500,6 +500,21 @@ def test_the_counts_the_list_and_its_total_are_current_after_a_change(client, li
     assert facet(response, "publication_type")["Book"][0] == 2
 
 
+def test_paging_through_a_search_counts_it_once_under_a_content_version(client, library):
+    from django.test.utils import CaptureQueriesContext
+
+    first = get(client, "publication_list", q="article")
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, "publication_list", q="article", page="1", sort="title")
+
+    assert again.context["paginator"].count == first.context["paginator"].count > 0
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+
+    make_publication("One more article", publication_date="1958")
+    after = get(client, "publication_list", q="article", sort="title")
+    assert after.context["paginator"].count == first.context["paginator"].count + 1
+
+
 @pytest.mark.parametrize(
     "params",
     [
