@@ -5,13 +5,15 @@ SQLite's full-text tables (0006 and 0008)."""
 import io
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from archive.importing.formats import BookSciJSON
 from archive.importing.resources import run_import
@@ -188,4 +190,43 @@ def test_a_restored_dump_is_posted_as_the_dumped_archive_was(tmp_path):
 
     call_command("restore_records", str(tmp_path / "dump"), stdout=io.StringIO())
     assert Publication.objects.count() == 4
+    assert_indexes_match_the_text()
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_adding_the_same_new_word_both_post_it():
+    # The second writer's vocabulary insert waits for the first's uncommitted word, then finds
+    # it taken: its publication must be posted under the word all the same.
+    failures = []
+
+    def second_writer():
+        try:
+            make_publication("Zqxvocable treaty")
+        except Exception as error:  # reported to the test below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        make_publication("Zqxvocable alliance")
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        if connection.vendor == "postgresql":
+            while writer.is_alive() and not _waiting_for_a_lock():
+                time.sleep(0.01)
+            assert writer.is_alive()  # still waiting for this transaction's word
+    writer.join()
+
+    assert failures == []
+    assert Publication.objects.count() == 2
     assert_indexes_match_the_text()
