@@ -10,11 +10,12 @@ words (`ab`) are still matched with LIKE.
 
 PostgreSQL keeps a vocabulary of every word of the publications' search text (between spaces
 and line breaks) and of their CJK characters and pairs, with postings of which publications hold
-each (migration 0010, kept by triggers). A query word has no space, so a text contains it exactly
-when one of the text's words does: the vocabulary's words containing it are read first (by its
-trigram index, or by equality for a one- or two-character CJK word), then their publications
-from the postings, without reading any search text. Other words fall back to LIKE over the text,
-served by the trigram index of migration 0004. Both databases find the same rows.
+each (migration 0010; kept by triggers that handle each statement's rows together, 0011). A
+query word has no space, so a text contains it exactly when one of the text's words does: the
+vocabulary's words containing it are read first (by its trigram index, or by equality for a
+one- or two-character CJK word), then their publications from the postings, without reading
+any search text. Other words fall back to LIKE over the text, served by the trigram index of
+migration 0004. Both databases find the same rows.
 """
 
 import re
