@@ -148,7 +148,10 @@ class JournalIndex:
                 status=self.status,
                 import_batch=self.batch,
             )
-            journal.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+            # The batch was made by this import: checking that it exists costs a query each.
+            journal.full_clean(
+                exclude=["slug", "import_batch"], validate_unique=False, validate_constraints=False
+            )
             journal.derive_fields()
             journal.slug = self._slugs.allocate([journal.name])[0]
             journal.search_text = journal.build_search_text()
@@ -328,7 +331,9 @@ class MetricLedger:
         self.pending.clear()
         for metric in metrics:
             metric.full_clean(
-                exclude=["journal"], validate_unique=False, validate_constraints=False
+                exclude=["journal", "import_batch"],  # this import's: no query to find it
+                validate_unique=False,
+                validate_constraints=False,
             )
         same_day = {
             (m.journal_id, m.system, m.category, m.recorded_on): m.pk

@@ -95,7 +95,7 @@ class RowWriter:
         placeholders = ", ".join(["%s"] * len(names))
         values = self._rows(names, rows)
         with connection.cursor() as cursor:
-            if connection.vendor != "postgresql":
+            if connection.vendor != "postgresql" or len(values) == 1:  # a COPY costs more
                 cursor.executemany(
                     f"INSERT INTO {self.table} ({columns}) VALUES ({placeholders})", values
                 )
