@@ -3,13 +3,6 @@ and in another, not on reads nor on a write rolled back; and what is kept under 
 list's facet counts, is never stale."""
 
 import io
-import os
-import sqlite3
-import subprocess
-import sys
-from contextlib import closing
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -22,12 +15,11 @@ from archive.models import Keyword, Person, Publication, Status
 from archive.sample import SEED_FILE, sample_archive_load
 from archive.services import import_batch_undo, person_merge, records_set_status
 from tests.factories import make_journal, make_person, make_publication
+from tests.processes import database_url_for_processes, manage
 from tests.test_audit import edit, entries, revert_url
 from tests.test_undo import FIXTURES, import_fixture
 
-ROOT = Path(__file__).resolve().parent.parent
 # A safety net for a process that hangs, not a measure of speed.
-PROCESS_TIMEOUT = 300
 
 
 def changes_version(write) -> bool:
@@ -137,39 +129,6 @@ def test_a_committed_write_changes_it_once_committed_and_a_restore_changes_it(tm
 
 
 # --- another process ----------------------------------------------------------------------
-
-
-def database_url_for_processes(tmp_path) -> str:
-    """The test database, as processes started by the test can open it: on PostgreSQL the test
-    database itself (this test runs outside a transaction); on SQLite a copy in a file."""
-    if connection.vendor == "postgresql":
-        settings = connection.settings_dict
-        return (
-            f"postgres://{quote(settings['USER'], safe='')}:{quote(settings['PASSWORD'], safe='')}"
-            f"@{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}/{settings['NAME']}"
-        )
-    path = tmp_path / "archive.sqlite3"
-    connection.ensure_connection()
-    with closing(sqlite3.connect(path)) as copy:
-        connection.connection.backup(copy)
-    return f"sqlite:///{path}"
-
-
-def manage(tmp_path, database_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "ARCHIVE_CACHE_DIR": str(tmp_path / "cache"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_TIMEOUT,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def version_seen_by_a_process(tmp_path, database_url: str) -> str:

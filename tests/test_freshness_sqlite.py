@@ -8,12 +8,7 @@ began its own transaction, whose rollback took the new row with it, so a person 
 management command or a shell vanished and their name variant failed its foreign key.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import manage
 
 WRITES_OUTSIDE_A_TRANSACTION = """
 from django.db import connection
@@ -29,27 +24,13 @@ print(PersonName.objects.filter(person=person).count())
 """
 
 
-def run(tmp_path: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'archive.sqlite3'}",
-            "ARCHIVE_CACHE_DIR": str(tmp_path / "cache"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def test_a_write_outside_a_transaction_is_kept_and_changes_the_version(tmp_path):
-    run(tmp_path, "migrate", "--verbosity", "0")
+    database_url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    manage(tmp_path, database_url, "migrate", "--verbosity", "0")
 
-    printed = run(tmp_path, "shell", "--verbosity", "0", "-c", WRITES_OUTSIDE_A_TRANSACTION).split()
+    printed = manage(
+        tmp_path, database_url, "shell", "--verbosity", "0", "-c", WRITES_OUTSIDE_A_TRANSACTION
+    ).split()
 
     assert printed == ["True", "True", "1"]
     assert (tmp_path / "cache" / "content-version").is_dir()

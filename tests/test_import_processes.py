@@ -17,7 +17,6 @@ import sys
 import time
 from contextlib import closing
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -30,6 +29,7 @@ from import_export.signals import post_import
 from archive.importing.locking import IMPORT_LOCK_KEY
 from archive.models import Publication
 from archive.sample import SEED_FILE
+from tests.processes import database_url_for_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 # A safety net for a process that hangs, not a measure of speed.
@@ -66,17 +66,7 @@ def start_import(database_url: str, path: Path) -> subprocess.Popen:
 @pytest.fixture
 def database_url(tmp_path) -> str:
     """A migrated, empty database that processes started by the test can open."""
-    if connection.vendor == "postgresql":
-        settings = connection.settings_dict
-        return (
-            f"postgres://{quote(settings['USER'], safe='')}:{quote(settings['PASSWORD'], safe='')}"
-            f"@{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}/{settings['NAME']}"
-        )
-    path = tmp_path / "archive.sqlite3"
-    connection.ensure_connection()
-    with closing(sqlite3.connect(path)) as copy:
-        connection.connection.backup(copy)
-    return f"sqlite:///{path}"
+    return database_url_for_processes(tmp_path)
 
 
 def query(database_url: str, sql: str) -> list[tuple]:
