@@ -61,18 +61,21 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         # Counted again only once the archive has changed.
+        summary = freshness.while_unchanged("home", self.summary)
         return super().get_context_data(
-            counts=freshness.while_unchanged("home:counts", selectors.published_counts),
             search_form=forms.SiteSearchForm(),
-            timeline_events=freshness.while_unchanged(
-                "home:timeline", selectors.timeline_highlights
-            ),
-            publications_per_year=freshness.while_unchanged(
-                "home:per-year", selectors.publications_per_year
-            ),
             recent_additions=selectors.recent_additions(),
+            **summary,
             **kwargs,
         )
+
+    @staticmethod
+    def summary() -> dict:
+        return {
+            "counts": selectors.published_counts(),
+            "timeline_events": selectors.timeline_highlights(),
+            "publications_per_year": selectors.publications_per_year(),
+        }
 
 
 class SearchView(TemplateView):
