@@ -11,6 +11,7 @@ from archive import identifiers, names
 from archive.audit import Recorder, status_change_record
 from archive.audit.snapshots import linked
 from archive.importing import undo
+from archive.importing.locking import take_import_lock
 from archive.importing.undo import UndoReport
 from archive.importing.undo_checks import undo_blockers
 from archive.models import (
@@ -299,7 +300,9 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
     Refused with a ValidationError listing `import_batch_undo_blockers` when anything it touched
     was edited since, or changed by a later import; nothing changes then.
     """
-    # Locked, so that two curators cannot undo one import twice.
+    # No import writes while the undo checks and takes back what this one did; and the batch is
+    # locked, so that two curators cannot undo one import twice.
+    take_import_lock()
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     records = undo.batch_records(batch)
     blockers = undo_blockers(batch, records)

@@ -3,6 +3,8 @@ nothing edited since is touched."""
 
 import datetime
 import json
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +21,7 @@ from django.utils import timezone
 from archive.importing.events import EventResource
 from archive.importing.formats import BookSciJSON
 from archive.importing.journals import JournalResource
+from archive.importing.locking import import_transaction
 from archive.importing.people import PersonResource
 from archive.importing.resources import run_import
 from archive.models import (
@@ -738,3 +742,45 @@ def test_the_keywords_an_import_created_go_with_it_and_those_in_use_stay():
     assert list(Keyword.objects.values_list("name", flat=True)) == ["History"]
     assert list(older.keywords.all()) == list(Keyword.objects.all())
     assert report.keywords_removed == 1
+
+
+def _waiting_for_the_import_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_waits_for_an_import_in_progress_and_then_takes_its_batch_back():
+    # An import writing while the undo checks what later imports changed could slip a change
+    # past those checks: the undo waits until the import is done.
+    batch = import_fixture(FIXTURES / "booksci_cold_war_history.json")
+    failures = []
+
+    def undo_it():
+        try:
+            import_batch_undo(batch=batch)
+        except Exception as error:  # reported to the test below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    with import_transaction():
+        undoing = threading.Thread(target=undo_it)
+        undoing.start()
+        if connection.vendor == "postgresql":
+            while undoing.is_alive() and not _waiting_for_the_import_lock():
+                time.sleep(0.01)
+        # On SQLite the undo's BEGIN IMMEDIATE waits for this transaction's write lock.
+        assert undoing.is_alive()
+        assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.COMPLETED
+        assert Publication.objects.filter(doi=COLD_WAR_DOI).exists()
+    undoing.join()
+
+    assert failures == []
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.UNDONE
+    assert not Publication.objects.filter(doi=COLD_WAR_DOI).exists()

@@ -7,6 +7,8 @@ BEGIN IMMEDIATE (settings: transaction_mode), which waits for the write lock. Po
 transactions write side by side, so an import first takes a transaction-level advisory lock
 (PostgreSQL manual, "Advisory Locks"): the next import waits for it before reading anything,
 and the lock goes with the transaction, whether it commits, rolls back or its process dies.
+Undoing an import takes the same lock: it checks what later imports changed, so an import must
+not write in between.
 """
 
 from collections.abc import Iterator
@@ -18,11 +20,18 @@ from django.db import connection, transaction
 IMPORT_LOCK_KEY = 0x4152434849564501
 
 
+def take_import_lock() -> None:
+    """Wait until no import (or undo) writes, and keep them waiting until the current transaction
+    ends. Call it first thing in a transaction; on SQLite the transaction's BEGIN IMMEDIATE has
+    already done it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
 @contextmanager
 def import_transaction() -> Iterator[None]:
     """A transaction (`transaction.atomic`) that no other import writes in at the same time."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        take_import_lock()
         yield
