@@ -393,11 +393,30 @@ class PublicationFilterSet(SearchFilterSet):
         }
 
 
+# The counts PostgreSQL keeps as publications change (migration 0014): facet, how its values
+# are read back from the table's text.
+KEPT_COUNTS = "archive_publication_facet_count"
+KEPT_FACETS = {
+    "journal_id": ("journal", int),
+    "year": ("year", int),
+    "publication_type": ("type", str),
+}
+
+
 def _published_by(field: str) -> Counter:
-    """Published publications counted by `field` (None left out), as every publication less
-    the unpublished ones: the index on `field` alone answers the first, twice as fast as the
-    covering index under the status, and the status index finds the few unpublished ones.
-    (The list's FilterSet filters every published publication.)"""
+    """Published publications counted by `field` (None left out). PostgreSQL reads the counts
+    its triggers keep (a few hundred rows, where counting reads 100,000 index entries in 15 ms).
+    SQLite counts every publication less the unpublished ones: the index on `field` alone
+    answers the first, twice as fast as the covering index under the status, and the status
+    index finds the few unpublished ones. (The list's FilterSet filters every published
+    publication.)"""
+    if connection.vendor == "postgresql":
+        facet, value_of = KEPT_FACETS[field]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT value, total FROM {KEPT_COUNTS} WHERE facet = %s AND total > 0", [facet]
+            )
+            return Counter({value_of(value): total for value, total in cursor.fetchall()})
     unpublished = [status for status in Status.values if status != Status.PUBLISHED]
 
     def grouped(publications, sign: int):
