@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import combinations
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -275,40 +276,74 @@ class PersonLinks:
     events: FirstOf
 
 
+def _works_of(credits: QuerySet[Authorship]) -> tuple[WorksSummary, list[int], list[int]]:
+    """The person's works counted, and the keys of the credits on their latest works and, when
+    not all of those are shown, their most cited (in the latest's order among equals).
+
+    One query joins the credits to their works once (a join of a prolific author's 1,500 works
+    costs most here) and answers the counts, the years and which credits to show from that,
+    returning some twenty rows rather than every credit for Python to go through.
+    """
+    credits_sql, params = (
+        credits.order_by()
+        .values(
+            key=F("pk"),
+            credit_role=F("role"),
+            work=F("publication_id"),
+            work_year=F("publication__year"),
+            cited=F("publication__citation_count"),
+            date_sort=F("publication__date_sort"),
+            title=F("publication__title"),
+        )
+        .query.sql_with_params()
+    )
+    newest = "date_sort DESC NULLS LAST, title, work"
+    # Each row: what it answers (0 the totals, 1 a role, 2 a latest, 3 a most cited), a role,
+    # then numbers whose meaning depends on the first column.
+    query = f"""WITH credits (key, role, work, year, cited, date_sort, title)
+        AS MATERIALIZED ({credits_sql})
+    SELECT 0, '', COUNT(DISTINCT work), COUNT(*), MIN(year), MAX(year) FROM credits
+    UNION ALL
+    SELECT 1, role, COUNT(DISTINCT work), 0, 0, 0 FROM credits GROUP BY role
+    UNION ALL
+    SELECT 2, '', key, ROW_NUMBER() OVER (ORDER BY {newest}), 0, 0 FROM (
+        SELECT key, work, date_sort, title FROM credits ORDER BY {newest} LIMIT %s
+    ) AS latest
+    UNION ALL
+    SELECT 3, '', key, ROW_NUMBER() OVER (ORDER BY cited DESC, {newest}), 0, 0 FROM (
+        SELECT key, work, date_sort, title, cited FROM credits WHERE cited > 0
+        ORDER BY cited DESC, {newest} LIMIT %s
+    ) AS most_cited"""
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, WORKS_SHOWN, MOST_CITED_SHOWN])
+        rows = cursor.fetchall()
+    count, credit_count, first_year, last_year = 0, 0, None, None
+    per_role, latest, most_cited = {}, [], []
+    for answer, role, number, other, low, high in rows:
+        if answer == 0:
+            count, credit_count, first_year, last_year = number, other, low, high
+        elif answer == 1:
+            per_role[role] = number
+        else:
+            (latest if answer == 2 else most_cited).append((other, number))
+    works = WorksSummary(
+        count=count,
+        first_year=first_year,
+        last_year=last_year,
+        per_role=[(role.label, per_role[role]) for role in Authorship.Role if per_role.get(role)],
+    )
+    latest_keys = [key for _, key in sorted(latest)]
+    most_cited_keys = [key for _, key in sorted(most_cited)] if credit_count > WORKS_SHOWN else []
+    return works, latest_keys, most_cited_keys
+
+
 def person_links(person: Person) -> PersonLinks:
     """A person's published works and events as their page shows them, in at most six queries
     however many there are."""
-    # One narrow read of every credit, in the page's order, answers the counts, the years and
-    # which works to show (the most cited in this order among equals), then only those are read
-    # whole: a join of the person's works costs most here, so it is made once rather than thrice.
     credits = Authorship.objects.filter(person=person, publication__status=Status.PUBLISHED)
-    rows = list(
-        credits.order_by(*_newest_first("publication__")).values(
-            "pk",
-            "role",
-            work=F("publication_id"),
-            year=F("publication__year"),
-            cited=F("publication__citation_count"),
-        )
-    )
-    years = [row["year"] for row in rows if row["year"] is not None]
-    works = WorksSummary(
-        count=len({row["work"] for row in rows}),
-        first_year=min(years, default=None),
-        last_year=max(years, default=None),
-        per_role=[
-            (role.label, count)
-            for role in Authorship.Role
-            if (count := len({row["work"] for row in rows if row["role"] == role}))
-        ],
-    )
-    latest_keys = [row["pk"] for row in rows[:WORKS_SHOWN]]
-    most_cited_keys = []
-    if len(rows) > WORKS_SHOWN:
-        cited = sorted((row for row in rows if row["cited"]), key=lambda row: -row["cited"])
-        most_cited_keys = [row["pk"] for row in cited[:MOST_CITED_SHOWN]]
+    works, latest_keys, most_cited_keys = _works_of(credits)
     shown = {}
-    if rows:
+    if latest_keys:
         shown = (
             credits.select_related("publication")
             .only("role", "publication", *_link_fields("publication__"))
