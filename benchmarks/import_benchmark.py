@@ -245,6 +245,10 @@ CASES = {"baseline": case_baseline, "import": case_import, "reimport": None, "ad
 def run_child(case: str, path: Path, database: str) -> dict:
     env = dict(os.environ, DATABASE_URL=database, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench")
     env["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
+    # A cache of its own, as a deployment has: the content version kept in the shared one
+    # changes with every other engineer's writes, and a confirmation reuses its preview's
+    # verdicts only while the version stays the same.
+    env["ARCHIVE_CACHE_DIR"] = str(path.parent / "cache")
     env["DJANGO_SECURE_SSL_REDIRECT"] = "false"
     output = subprocess.run(
         [sys.executable, __file__, "--child", case, str(path)],

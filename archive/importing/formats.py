@@ -177,6 +177,8 @@ class RecordFormat(Format):
         # A new dataset each time, so that what a caller changes in it is not kept.
         dataset = tablib.Dataset(*kept[1], headers=canonical.PUBLICATION_COLUMNS)
         dataset.source_fingerprints = list(kept[2])
+        # Names the file's content, so that a confirmation can find its preview's verdicts.
+        dataset.content_key = key
         self.log = copy.deepcopy(kept[3])
         return dataset
 

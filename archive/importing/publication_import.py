@@ -171,6 +171,20 @@ class _Plan:
     raw_record: tuple | None = None  # (the record read from the cell, the cell's JSON text)
 
 
+@dataclass
+class _Preview:
+    """A dry run's verdicts, kept for the confirmation that follows it."""
+
+    version: str  # the archive's content version when the dry run began to read it
+    today: datetime.date
+    plans: list[_Plan]
+    totals: Counter
+
+
+# The last preview of this process (one at a time: its plans hold every row of the file).
+_previews: dict[tuple, _Preview] = {}
+
+
 def row_fingerprint(row) -> str:
     payload = json.dumps(
         [row.get(column, "") for column in canonical.PUBLICATION_COLUMNS], default=str
@@ -279,6 +293,7 @@ class PublicationImport:
         self.authoritative = format_name in AUTHORITATIVE_FORMATS
         self.failed = False
         self.totals: Counter = Counter()
+        self._dry_plans: list[_Plan] = []
         self._writer = RowWriter(Publication)
         self._readers = [
             (
@@ -321,7 +336,42 @@ class PublicationImport:
                 self.failed = True
         if not self.failed and not self.dry_run:
             self._write([p for p in plans if p.outcome.import_type in ("new", "update")])
+        if self.dry_run:
+            self._dry_plans.extend(plans)
         return [plan.outcome for plan in plans]
+
+    def keep_for_confirmation(self, key: tuple, *, version: str) -> None:
+        """Keep this dry run's verdicts under `key` (the file, the format and the choice of
+        status), read at content `version`, for `import_previewed`."""
+        _previews.clear()
+        if self.dry_run and not self.failed:
+            _previews[key] = _Preview(version, self.today, self._dry_plans, Counter(self.totals))
+
+    def import_previewed(self, key: tuple, *, version: str) -> list[RowOutcome] | None:
+        """Write what the preview kept under `key` found, without matching and checking every
+        row again, when the archive is still at the content `version` the preview read (no
+        write to it was committed since, so every match and verdict still holds); None when
+        there is no such preview, and the rows must be imported with `import_rows`.
+
+        The dry run's journals were rolled back with it, so the rows' journals are resolved
+        again (a few hundred look-ups, creating those journals for good)."""
+        kept = _previews.pop(key, None)
+        if kept is None or kept.version != version or kept.today != self.today:
+            return None
+        writing = [p for p in kept.plans if p.outcome.import_type in ("new", "update")]
+        for plan in writing:
+            errors = defaultdict(list)
+            before = plan.before["fields"] if plan.before is not None else None
+            self._journal(
+                plan.values, plan.row, before, plan.translations["journal_metrics"], errors
+            )
+            if errors:  # cannot happen on an unchanged archive; reported rather than assumed
+                plan.outcome.import_type, plan.outcome.errors = "invalid", dict(errors)
+                self.failed = True
+        self.totals = Counter(plan.outcome.import_type for plan in kept.plans)
+        if not self.failed:
+            self._write(writing)
+        return [plan.outcome for plan in kept.plans]
 
     def settle_unchanged(self, fingerprints: list[str], numbers: list[int]) -> set[int]:
         """Which of these source records (by index) are exactly what a publication was last

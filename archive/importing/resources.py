@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from archive.freshness import archive_version
 from archive.importing import canonical
 from archive.importing.publication_import import PublicationImport, describe_outcomes
 from archive.models import Authorship, ImportBatch, Publication
@@ -96,6 +97,11 @@ class PublicationResource(resources.ModelResource):
         result.diff_headers = []
         result.total_rows = len(dataset)
         rows = list(dataset.dict)
+        # Read before anything is written or read: a preview's verdicts hold for its
+        # confirmation while no write to the archive has been committed in between.
+        version = archive_version()
+        content_key = getattr(dataset, "content_key", None)
+        preview_key = (content_key, self.publish, self.format_name) if content_key else None
         try:
             self.check_columns(dataset.headers)
             batch = None
@@ -118,7 +124,13 @@ class PublicationResource(resources.ModelResource):
             fingerprints = getattr(dataset, "source_fingerprints", None)
             if fingerprints is not None and len(fingerprints) != len(rows):
                 fingerprints = None  # the dataset was changed after it was read
-            outcomes = importer.import_rows(rows, fingerprints=fingerprints)
+            outcomes = None
+            if preview_key is not None and not dry_run:
+                outcomes = importer.import_previewed(preview_key, version=version)
+            if outcomes is None:
+                outcomes = importer.import_rows(rows, fingerprints=fingerprints)
+            if preview_key is not None and dry_run:
+                importer.keep_for_confirmation(preview_key, version=version)
             importer.finish()
         except Exception as error:  # reported in the result, as django-import-export does
             self.handle_import_error(result, error, raise_errors)
