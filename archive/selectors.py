@@ -276,17 +276,30 @@ class PersonLinks:
     events: FirstOf
 
 
-def _works_of(credits: QuerySet[Authorship]) -> tuple[WorksSummary, list[int], list[int]]:
-    """The person's works counted, and the keys of the credits on their latest works and, when
-    not all of those are shown, their most cited (in the latest's order among equals).
+@dataclass(frozen=True)
+class _PersonCounts:
+    """What `person_links` reads first: the works counted, the keys of the credits to show (the
+    latest works and, when not all of those are shown, the most cited, in the latest's order
+    among equals), and how many published works are about the person and events they were in."""
 
-    One query joins the credits to their works once (a join of a prolific author's 1,500 works
-    costs most here) and answers the counts, the years and which credits to show from that,
-    returning some twenty rows rather than every credit for Python to go through.
-    """
-    credits_sql, params = (
-        credits.order_by()
-        .values(
+    works: WorksSummary
+    latest_keys: list[int]
+    most_cited_keys: list[int]
+    works_about: int
+    events: int
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    return queryset.order_by().query.sql_with_params()
+
+
+def _person_counts(credits: QuerySet, works_about: QuerySet, events: QuerySet) -> _PersonCounts:
+    """One query joins the credits to their works once (a join of a prolific author's 1,500
+    works costs most here) and answers the counts, the years and which credits to show from
+    that, with the other lists' counts: some twenty rows rather than every credit for Python
+    to go through, and a query each for the other lists' counts saved."""
+    credits_sql, credits_params = _sql(
+        credits.values(
             key=F("pk"),
             credit_role=F("role"),
             work=F("publication_id"),
@@ -295,11 +308,12 @@ def _works_of(credits: QuerySet[Authorship]) -> tuple[WorksSummary, list[int], l
             date_sort=F("publication__date_sort"),
             title=F("publication__title"),
         )
-        .query.sql_with_params()
     )
+    about_sql, about_params = _sql(works_about.values("publication_id"))
+    events_sql, events_params = _sql(events.values("event_id"))
     newest = "date_sort DESC NULLS LAST, title, work"
-    # Each row: what it answers (0 the totals, 1 a role, 2 a latest, 3 a most cited), a role,
-    # then numbers whose meaning depends on the first column.
+    # Each row: what it answers (0 the works, 1 a role, 2 a latest, 3 a most cited, 4 the works
+    # about, 5 the events), a role, then numbers whose meaning depends on the first column.
     query = f"""WITH credits (key, role, work, year, cited, date_sort, title)
         AS MATERIALIZED ({credits_sql})
     SELECT 0, '', COUNT(DISTINCT work), COUNT(*), MIN(year), MAX(year) FROM credits
@@ -313,59 +327,83 @@ def _works_of(credits: QuerySet[Authorship]) -> tuple[WorksSummary, list[int], l
     SELECT 3, '', key, ROW_NUMBER() OVER (ORDER BY cited DESC, {newest}), 0, 0 FROM (
         SELECT key, work, date_sort, title, cited FROM credits WHERE cited > 0
         ORDER BY cited DESC, {newest} LIMIT %s
-    ) AS most_cited"""
+    ) AS most_cited
+    UNION ALL
+    SELECT 4, '', COUNT(DISTINCT publication_id), 0, 0, 0 FROM ({about_sql}) AS about
+    UNION ALL
+    SELECT 5, '', COUNT(DISTINCT event_id), 0, 0, 0 FROM ({events_sql}) AS taking_part"""
+    params = [
+        *credits_params,
+        WORKS_SHOWN,
+        MOST_CITED_SHOWN,
+        *about_params,
+        *events_params,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(query, [*params, WORKS_SHOWN, MOST_CITED_SHOWN])
+        cursor.execute(query, params)
         rows = cursor.fetchall()
     count, credit_count, first_year, last_year = 0, 0, None, None
-    per_role, latest, most_cited = {}, [], []
+    per_role, shown, others = {}, {2: [], 3: []}, {}
     for answer, role, number, other, low, high in rows:
         if answer == 0:
             count, credit_count, first_year, last_year = number, other, low, high
         elif answer == 1:
             per_role[role] = number
+        elif answer in shown:
+            shown[answer].append((other, number))
         else:
-            (latest if answer == 2 else most_cited).append((other, number))
+            others[answer] = number
     works = WorksSummary(
         count=count,
         first_year=first_year,
         last_year=last_year,
         per_role=[(role.label, per_role[role]) for role in Authorship.Role if per_role.get(role)],
     )
-    latest_keys = [key for _, key in sorted(latest)]
-    most_cited_keys = [key for _, key in sorted(most_cited)] if credit_count > WORKS_SHOWN else []
-    return works, latest_keys, most_cited_keys
+    return _PersonCounts(
+        works=works,
+        latest_keys=[key for _, key in sorted(shown[2])],
+        most_cited_keys=[key for _, key in sorted(shown[3])] if credit_count > WORKS_SHOWN else [],
+        works_about=others[4],
+        events=others[5],
+    )
 
 
 def person_links(person: Person) -> PersonLinks:
-    """A person's published works and events as their page shows them, in at most six queries
-    however many there are."""
+    """A person's published works and events as their page shows them, in at most four queries
+    however many there are: counted first, then only what is shown is read."""
     credits = Authorship.objects.filter(person=person, publication__status=Status.PUBLISHED)
-    works, latest_keys, most_cited_keys = _works_of(credits)
+    works_about = PublicationSubject.objects.filter(
+        person=person, publication__status=Status.PUBLISHED
+    )
+    events = EventParticipation.objects.filter(person=person, event__status=Status.PUBLISHED)
+    counted = _person_counts(credits, works_about, events)
     shown = {}
-    if latest_keys:
+    if counted.latest_keys:
         shown = (
             credits.select_related("publication")
             .only("role", "publication", *_link_fields("publication__"))
-            .in_bulk(latest_keys + most_cited_keys)
+            .in_bulk(counted.latest_keys + counted.most_cited_keys)
         )
-    works_about = (
-        PublicationSubject.objects.filter(person=person, publication__status=Status.PUBLISHED)
-        .select_related("publication")
-        .only("pages", "publication", *_link_fields("publication__"))
-        .order_by(*_newest_first("publication__"))
-    )
-    events = (
-        EventParticipation.objects.filter(person=person, event__status=Status.PUBLISHED)
-        .select_related("event")
-        .order_by(*_earliest_first("event__"), "position", "pk")
-    )
+    first_works_about = []
+    if counted.works_about:
+        first_works_about = list(
+            works_about.select_related("publication")
+            .only("pages", "publication", *_link_fields("publication__"))
+            .order_by(*_newest_first("publication__"))[:WORKS_SHOWN]
+        )
+    first_events = []
+    if counted.events:
+        first_events = list(
+            events.select_related("event").order_by(*_earliest_first("event__"), "position", "pk")[
+                :EVENTS_SHOWN
+            ]
+        )
     return PersonLinks(
-        works=works,
-        latest_works=[shown[pk] for pk in latest_keys if pk in shown],
-        most_cited_works=[shown[pk] for pk in most_cited_keys if pk in shown],
-        works_about=_first_of(works_about, WORKS_SHOWN, distinct="publication_id"),
-        events=_first_of(events, EVENTS_SHOWN, distinct="event_id"),
+        works=counted.works,
+        latest_works=[shown[pk] for pk in counted.latest_keys if pk in shown],
+        most_cited_works=[shown[pk] for pk in counted.most_cited_keys if pk in shown],
+        works_about=FirstOf(first_works_about, counted.works_about),
+        events=FirstOf(first_events, counted.events),
     )
 
 

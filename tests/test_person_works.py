@@ -5,7 +5,7 @@ import pytest
 
 from archive import selectors
 from archive.models import Authorship, Status
-from tests.factories import make_person, make_publication
+from tests.factories import add_participant, make_event, make_person, make_publication
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +60,27 @@ def test_a_person_without_published_works_has_none_counted():
 
     assert summary(links.works) == (0, None, None, [])
     assert links.latest_works == []
+
+
+def test_a_person_page_reads_only_what_it_shows_after_one_count(
+    client, django_assert_max_num_queries
+):
+    # The record and its names, one query counting everything, then the works, the works
+    # about them and the events shown, each read once: more of any costs no more queries.
+    person = make_person()
+    for year in range(1950, 1965):
+        make_publication(
+            f"Work {year}", publication_date=str(year), authors=[person], citation_count=year - 1949
+        )
+        make_publication(f"Study {year}", publication_date=str(year), about=[person])
+    for year in range(1950, 1975):
+        add_participant(make_event(f"Meeting {year}", date=str(year)), person, "delegate")
+
+    with django_assert_max_num_queries(6):
+        response = client.get(person.get_absolute_url())
+
+    links = response.context["links"]
+    assert (links.works.count, links.works_about.count, links.events.count) == (15, 15, 25)
+    assert len(links.works_about.records) == selectors.WORKS_SHOWN
+    assert len(links.events.records) == selectors.EVENTS_SHOWN
+    assert titles(links.most_cited_works)[0] == "Work 1964"
