@@ -312,9 +312,13 @@ class PublicationFilterSet(SearchFilterSet):
             self.fresh_total = 0
             return Counter(), Counter(), Counter()
         if connection.vendor == "sqlite":
-            # The matches' columns from the narrow index by id (migration 0012), not the rows.
-            table = f'FROM "{Publication._meta.db_table}"'
-            sql = sql.replace(table, f"{table} INDEXED BY {SEARCH_FILTERS_INDEX}", 1)
+            # The matches' columns from the narrow index by id (migration 0012), not the rows,
+            # each match sought there by its id: the list's `+id` (search_index._Unindexed)
+            # would have every entry of the index read and checked against the matches (about
+            # 13 ms more for 15,000 matches among 100,000).
+            table = f'"{Publication._meta.db_table}"'
+            sql = sql.replace(f"FROM {table}", f"FROM {table} INDEXED BY {SEARCH_FILTERS_INDEX}", 1)
+            sql = sql.replace(f'+{table}."id" IN ', f'{table}."id" IN ')
         slug, kind = self.chosen("journal"), self.chosen("publication_type")
         year_min, year_max = self.chosen("year_min"), self.chosen("year_max")
         journal = ("journal_id = %s", [chosen_pk]) if slug else ("1 = 1", [])

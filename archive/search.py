@@ -71,8 +71,8 @@ def search_terms(query) -> list[str]:
 
 def search_filter(queryset: QuerySet, query) -> QuerySet:
     """The records of `queryset` whose search text contains every word of `query`."""
-    for term in search_terms(query):
-        queryset = queryset.filter(search_index.contains(queryset.model, term))
+    for condition in search_index.containing_all(queryset.model, search_terms(query)):
+        queryset = queryset.filter(condition)
     return queryset
 
 
