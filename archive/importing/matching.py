@@ -404,7 +404,9 @@ class PersonIndex:
 
     def ensure(self, printed_names) -> dict[str, int]:
         """Person ids for the printed names, keyed by name key; creates the missing people."""
-        wanted = {names.match_key(name): names.natural_order(name) for name in printed_names}
+        last_printed = {names.match_key(name): name for name in printed_names}
+        # A name is printed on many publications: each person's is put in order once.
+        wanted = {key: names.natural_order(name) for key, name in last_printed.items()}
         wanted.pop("", None)
         self.load(wanted)
         new_people = []

@@ -15,6 +15,7 @@ from itertools import islice
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
+from archive.importing.collecting import fewer_collections
 from archive.importing.formats import RecordFormat
 from archive.importing.locking import import_transaction
 from archive.importing.publication_import import PublicationImport, describe_outcomes
@@ -53,7 +54,7 @@ def import_stream(
 ) -> Outcome:
     """Import every record of the stream, or none. Raises ImportFileError for unreadable files."""
     outcome = Outcome()
-    with import_transaction():
+    with fewer_collections(), import_transaction():
         batch = None
         if not dry_run:
             batch = ImportBatch.objects.create(

@@ -17,6 +17,7 @@ from import_export import fields, resources, widgets
 
 from archive.freshness import archive_version
 from archive.importing import canonical
+from archive.importing.collecting import fewer_collections
 from archive.importing.publication_import import PublicationImport, describe_outcomes
 from archive.models import Authorship, ImportBatch, Publication
 from archive.models.journals import format_decimal
@@ -93,6 +94,10 @@ class PublicationResource(resources.ModelResource):
     def import_data_inner(
         self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
     ):
+        with fewer_collections():
+            return self._import_dataset(dataset, dry_run, raise_errors, **kwargs)
+
+    def _import_dataset(self, dataset, dry_run, raise_errors, **kwargs):
         result = self.get_result_class()()
         result.diff_headers = []
         result.total_rows = len(dataset)
