@@ -14,16 +14,21 @@ each (migration 0010; kept by triggers that handle each statement's rows togethe
 query word has no space, so a text contains it exactly when one of the text's words does: the
 vocabulary's words containing it are read first (by its trigram index, or by equality for a
 one- or two-character CJK word), then their publications from the postings, without reading
-any search text. Other words fall back to LIKE over the text, served by the trigram index of
-migration 0004. Both databases find the same rows.
+any search text. A word with few enough postings has its publications' ids read out first and
+named to the list's queries as an array (several such words intersected by the database); a
+longer CJK word held in too many of the vocabulary's words is looked up by its rarest pair, and
+those few texts checked. Other words fall back to LIKE over the text, served by the trigram
+index of migration 0004. Both databases find the same rows.
 """
 
+import hashlib
 import re
 from functools import cache, lru_cache
 
+from django.core.cache import caches
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import F, Func, IntegerField, Q
+from django.db.models import BooleanField, F, Func, IntegerField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 
@@ -44,6 +49,7 @@ CJK_CHARACTERS = (
 )
 _CJK_RUN = re.compile(f"[{CJK_CHARACTERS}]+")
 _ALL_CJK = re.compile(f"[{CJK_CHARACTERS}]{{1,2}}")
+_ALL_CJK_LONG = re.compile(f"[{CJK_CHARACTERS}]{{3,}}")
 
 
 def cjk_grams(text) -> str:
@@ -61,8 +67,14 @@ def containing_all(model, terms: list[str]) -> list:
     (already normalised) meet: one per term, except on SQLite, where the terms looked up in the
     same full-text table are asked of it together (`"soviet" AND "famine"`). FTS5 intersects
     their matches itself, and the list then checks its keys against one set of matches rather
-    than against every word's (a common word's 30,000 of them read for nothing)."""
-    if connection.vendor != "sqlite" or model._meta.db_table != PUBLICATION_TABLE:
+    than against every word's (a common word's 30,000 of them read for nothing). PostgreSQL
+    intersects the publications of the words it read out (`_posted_everywhere`)."""
+    if model._meta.db_table != PUBLICATION_TABLE:
+        return [contains(model, term) for term in terms]
+    database = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql" and _has_table(database, POSTINGS_TABLE):
+        return _posted_everywhere(terms)
+    if connection.vendor != "sqlite":
         return [contains(model, term) for term in terms]
     by_table: dict[str, list[str]] = {}
     others = []
@@ -85,15 +97,125 @@ def contains(model, term: str) -> Q | In:
         if table is not None:
             return _matching(table, [term])
     elif connection.vendor == "postgresql" and _has_table(database, POSTINGS_TABLE):
-        if len(term) >= TRIGRAM:
-            words = _words("token LIKE %s", ["%" + _like_escaped(term) + "%"])
-        elif _ALL_CJK.fullmatch(term):
-            words = _words("md5(token) = md5(%s) AND token = %s", [term, term])
-        else:
-            words = None
-        if words is not None:
-            return _posted(words)
+        condition, *others = _posted_everywhere([term])
+        for other in others:
+            condition &= other
+        return condition
     return Q(search_text__contains=term)
+
+
+def _like_escaped(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _AmongIds(Func):
+    """`id = ANY(array)`: one parameter however many ids. Sought by key (the list fetches those
+    few rows and sorts or counts them), or, for more, as `id + 0`, which no index serves: the
+    list then walks its order or filter index and checks each entry against the array, which
+    PostgreSQL hashes (a deep page of a word in 15% of the archive: 1 ms rather than 25 probing
+    the postings row by row)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, ids: str, *, by_key: bool = True):
+        super().__init__(expression)
+        self.ids = ids  # as PostgreSQL writes an array, '{1,2,3}': sent as one string
+        self.by_key = by_key
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if not self.by_key:
+            sql = f"({sql} + 0)"
+        return f"{sql} = ANY(%s::bigint[])", (*params, self.ids)
+
+
+# With this many matching publications or fewer, they are sought by key; with up to
+# MOST_POSTINGS_NAMED postings, named to the list as an array it checks its index against.
+# A commoner word is left to the postings as a subquery (reading out 100,000 ids costs more
+# than it saves).
+FEW_POSTINGS = 2000
+MOST_POSTINGS_NAMED = 30_000
+
+
+def _posted_everywhere(terms: list[str]) -> list:
+    """PostgreSQL's conditions for publications holding every one of `terms`. The publications
+    of the terms with few enough postings are read out, intersected by the database when there
+    are several (`soviet` and `famine`, 16,000 publications each, have 2,500 in common), and
+    named to the list as one array. Each of the list's queries (the counts, the page's keys)
+    reads them again: 2 ms for 15,000 ids, less than compressing them into the cache and back."""
+    conditions, named, common, texts = [], [], [], []
+    found = None
+    for term in terms:
+        kind, words, found = _look_up(term, with_ids=len(terms) == 1)
+        if kind == "nothing":
+            return [Q(pk__in=[])]
+        if kind in ("named", "candidates"):
+            named.append(words)
+            if kind == "candidates":
+                texts.append(term)
+        elif kind == "words":
+            common.append(words)
+        else:
+            conditions.append(Q(search_text__contains=term))
+    if not named:
+        for words in common:
+            placeholders = ", ".join(["%s"] * len(words))
+            postings = RawSQL(
+                f"SELECT publication_id FROM {POSTINGS_TABLE} WHERE token_id IN ({placeholders})",
+                words,
+            )
+            conditions.append(In(F("pk"), postings))
+        return conditions
+    if common:
+        # A commoner word with them is probed for each of their publications (`radio
+        # ruilanyurui`: 16,000 probes, where the list's queries would hash the common word's
+        # 110,000 postings), once under the content version.
+        found = _kept(f"search-holding:{named}:{common}", lambda: _holding_all(named, common))
+    elif found is None:
+        found = _holding_all(named, [])
+    count, ids = found
+    if not count:
+        return [Q(pk__in=[])]
+    conditions.insert(0, _AmongIds(F("pk"), ids, by_key=count <= FEW_POSTINGS))
+    conditions += [Q(search_text__contains=term) for term in texts]
+    return conditions
+
+
+def _kept(name: str, compute):
+    """What `compute` returns, kept under the content version (so never stale)."""
+    digest = hashlib.sha256(f"{connection.settings_dict['NAME']} {name}".encode()).hexdigest()
+    key = f"archive:{archive_version()}:search-postings:{digest}"
+    kept = caches["default"].get(key)
+    if kept is None:
+        kept = compute()
+        caches["default"].set(key, kept)
+    return kept
+
+
+def _look_up(term: str, *, with_ids: bool) -> tuple[str, list[int] | None, tuple | None]:
+    """How PostgreSQL finds the publications containing `term`, in one query: ("named", the
+    vocabulary ids of a word with few enough postings to read them out, and when `with_ids`
+    how many publications hold it and their ids), ("candidates", the same for the rarest pair
+    of a long CJK word, whose text is then checked), ("words", those of a commoner word, whose
+    postings the list's queries read themselves), ("text", ...) for LIKE, or ("nothing", ...)."""
+    if len(term) >= TRIGRAM:
+        condition, params = "token LIKE %s", ["%" + _like_escaped(term) + "%"]
+    elif _ALL_CJK.fullmatch(term):
+        condition, params = "md5(token) = md5(%s) AND token = %s", [term, term]
+    else:
+        return ("text", None, None)
+    words, postings, found = _postings(condition, params, with_ids=with_ids)
+    if words is None:
+        if _ALL_CJK_LONG.fullmatch(term):
+            return _by_pairs(term, with_ids=with_ids)
+        return ("text", None, None)
+    if not words or found == (0, "{}"):
+        return ("nothing", None, None)
+    # A query word has no space, so it lies within one word of the text: the publications that
+    # hold a word containing it are those whose text contains it.
+    if postings <= MOST_POSTINGS_NAMED:
+        return ("named", words, found)
+    return ("words", words, None)
 
 
 # More words than this in the vocabulary contain the term (a common syllable): the trigram
@@ -101,34 +223,95 @@ def contains(model, term: str) -> Q | In:
 MOST_WORDS_LOOKED_UP = 200
 
 
-def _words(condition: str, params: list) -> list[int] | None:
-    """The ids of the words of the vocabulary that hold the term (migration 0010), or None when
-    there are too many to list. Read beforehand, so that PostgreSQL plans with the words
-    themselves: their postings' statistics tell a word in 15% of the archive (walk the list's
-    index in order) from a rare one (fetch its few matches and sort them)."""
+def _postings(
+    condition: str,
+    params: list,
+    *,
+    with_ids: bool,
+    most: int = MOST_POSTINGS_NAMED,
+    listed: int | None = None,
+):
+    """The words of the vocabulary that meet `condition` (None when there are too many to
+    list), how many postings they have (read up to one more than `most`), and, when `with_ids`
+    and there are no more than `most`, how many and the ids of their publications as the text
+    of an array (read and sent on as one string; a publication holding two of the words is
+    named twice, which `= ANY` does not mind). The words are named to the list's
+    queries themselves, so that PostgreSQL plans with their postings' statistics."""
+    listed = MOST_WORDS_LOOKED_UP if listed is None else listed
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {TOKEN_TABLE} WHERE {condition} LIMIT {MOST_WORDS_LOOKED_UP + 1}",
-            params,
+            f"""WITH words AS MATERIALIZED (
+                SELECT id FROM {TOKEN_TABLE} WHERE {condition} LIMIT {listed + 1}
+            ), postings AS MATERIALIZED (
+                SELECT cardinality(posted) AS size, posted FROM (
+                    SELECT ARRAY(
+                        SELECT publication_id FROM {POSTINGS_TABLE}
+                        WHERE token_id = ANY(ARRAY(SELECT id FROM words)) LIMIT %s
+                    ) AS posted
+                ) AS read
+            )
+            SELECT ARRAY(SELECT id FROM words), size,
+                CASE WHEN %s AND size <= %s THEN posted::text END
+            FROM postings""",
+            [*params, most + 1, with_ids, most],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids if len(ids) <= MOST_WORDS_LOOKED_UP else None
+        words, postings, ids = cursor.fetchone()
+    if len(words) > listed:
+        return None, None, None
+    return words, postings, None if ids is None else (_size(ids), ids)
 
 
-def _like_escaped(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _size(ids: str) -> int:
+    """How many ids the text of an array holds."""
+    return 0 if ids == "{}" else ids.count(",") + 1
 
 
-def _posted(words: list[int]) -> Q | In:
-    # A query word has no space, so it lies within one word of the text: the publications that
-    # hold a word containing it are those whose text contains it.
-    if not words:
-        return Q(pk__in=[])
-    placeholders = ", ".join(["%s"] * len(words))
-    found = RawSQL(
-        f"SELECT publication_id FROM {POSTINGS_TABLE} WHERE token_id IN ({placeholders})", words
+def _holding_all(named: list[list[int]], common: list[list[int]]) -> tuple[int, str]:
+    """How many publications hold a word of each list, and their ids as the text of an array:
+    those of the `named` lists read out and intersected, then probed in the postings of the
+    `common` ones."""
+    holding = " INTERSECT ".join(
+        f"SELECT publication_id FROM {POSTINGS_TABLE} WHERE token_id = ANY(%s)" for _ in named
     )
-    return In(F("pk"), found)
+    if len(named) == 1:  # a publication may hold several of the words
+        holding = holding.replace("SELECT", "SELECT DISTINCT", 1)
+    probes = "".join(
+        f" AND EXISTS (SELECT FROM {POSTINGS_TABLE} WHERE token_id = ANY(%s) "
+        "AND publication_id = holding.publication_id OFFSET 0)"  # OFFSET: probed, not hashed
+        for _ in common
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(array_agg(publication_id), '{}')::text "
+            f"FROM ({holding}) AS holding WHERE TRUE{probes}",
+            [*named, *common],
+        )
+        (ids,) = cursor.fetchone()
+    return _size(ids), ids
+
+
+def _by_pairs(term: str, *, with_ids: bool) -> tuple[str, list[int] | None, tuple | None]:
+    """A CJK word of three characters or more held in too many of the vocabulary's words (each
+    run of CJK without spaces is one): a text containing it holds each of its pairs of adjacent
+    characters, so the publications holding its rarest pair are the candidates, and the text of
+    those few is checked for the whole word (`苏联专家`: the 751 holding `联专`)."""
+    pairs = sorted({term[i : i + 2] for i in range(len(term) - 1)})
+    rarest = None
+    for pair in pairs:
+        words, postings, found = _postings(
+            "md5(token) = md5(%s) AND token = %s",
+            [pair, pair],
+            with_ids=with_ids,
+            most=FEW_POSTINGS,
+            listed=1,  # a pair is one word of the vocabulary at most
+        )
+        if not words:
+            return ("nothing", None, None)  # a pair no text holds
+        if postings <= FEW_POSTINGS and (rarest is None or postings < rarest[0]):
+            rarest = (postings, words, found)
+    if rarest is None:  # every pair common: the trigram index of the whole text (0004)
+        return ("text", None, None)
+    return ("candidates", rarest[1], rarest[2])
 
 
 def _full_text_table(term: str) -> str | None:
