@@ -19,7 +19,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
 from archive import search
@@ -277,20 +277,30 @@ class PublicationFilterSet(SearchFilterSet):
     # filters, and in all, under every filter: the list's total, counted in the same breath.
 
     def _counted_apart(self) -> tuple[Counter, Counter, Counter]:
-        def by(field, *own_filters):
+        def by(field, *own_filters, unordered=False):
             if not self._filtered_but(*own_filters):
                 return _published_by(field)
             groups = self._without(*own_filters).filter(**{f"{field}__isnull": False})
+            grouped = F(field)
+            if unordered:
+                grouped = Func(grouped, template="+%(expressions)s", output_field=IntegerField())
             # Count("*"), not the id, which PostgreSQL's indexes do not hold.
-            return Counter(dict(groups.values_list(field).annotate(count=Count("*"))))
+            return Counter(dict(groups.values_list(grouped).annotate(count=Count("*"))))
 
-        by_journal = by("journal_id", "journal")
-        by_year = by("year", "year_min", "year_max")
         by_type = by("publication_type", "publication_type")
         # Every publication has a type, so the types under every other filter add up to the
         # list's total.
         kind = self.chosen("publication_type")
         self.fresh_total = by_type[kind] if kind else sum(by_type.values())
+        # The years of a type that is a minority of the list (books, not articles) are grouped
+        # by `+year` on SQLite: it then reads that type's entries of the index by type and
+        # sorts their years, where it read every published entry of the index by year to have
+        # them in order (open-access books: 6 ms less; two thirds of the archive: 4 ms more).
+        minority = bool(kind) and self.fresh_total * 2 < sum(by_type.values())
+        by_journal = by("journal_id", "journal")
+        by_year = by(
+            "year", "year_min", "year_max", unordered=minority and connection.vendor == "sqlite"
+        )
         return by_journal, by_year, by_type
 
     def _filtered_but(self, *names: str) -> bool:

@@ -120,3 +120,36 @@ def test_a_search_page_counted_afresh_asks_the_full_text_table_once(shelf, clien
         # Both words in one phrase query, read once for the counts and the page's keys.
         assert len(asked) == 1
         assert search_index.SEARCH_TABLE in asked[0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "years"),
+    [
+        ("book", {"1955": 1, "1961": 1}),  # a minority of the list: grouped by `+year` on SQLite
+        ("journal-article", {"1950": 1, "1958": 2, "1962": 1}),  # most of it: in the index's order
+    ],
+)
+def test_the_years_of_a_type_are_counted_alike_however_common_the_type(client, kind, years):
+    for year, chosen in [
+        (1950, "journal-article"),
+        (1955, "book"),
+        (1958, "journal-article"),
+        (1958, "journal-article"),
+        (1961, "book"),
+        (1962, "journal-article"),
+    ]:
+        make_publication(
+            publication_type=chosen, publication_date=f"{year}-01-01", is_open_access=False
+        )
+    make_publication(publication_type="book", publication_date="1956-01-01", status=Status.DRAFT)
+
+    response = client.get(LIST, {"publication_type": kind, "open_access": "false"})
+
+    counted = {
+        value["label"]: value["count"]
+        for facet in response.context["facets"]
+        if facet["name"] == "year"
+        for value in facet["values"]
+    }
+    assert counted == years
+    assert response.context["paginator"].count == sum(years.values())
