@@ -60,6 +60,19 @@ def archive_changed() -> None:
     caches[VERSION_CACHE].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+def archive_changing(using: str = "default") -> None:
+    """In a transaction that wrote to the archive and is about to commit: give the archive a new
+    version now as well as after the commit. The version set after the commit comes a moment
+    late for a process that was waiting for this transaction (an import waiting for the import
+    lock) and compares versions as soon as it runs: it would take the archive for unchanged.
+    On PostgreSQL the version set now commits with the transaction; on SQLite it shows a moment
+    early, and what a reader keeps under it meanwhile is left unread by the version set after."""
+    connection = connections[using]
+    pending = connection.in_atomic_block and _commit_pending(connection)
+    if pending and not connection.get_rollback():
+        archive_changed()
+
+
 def _stored_token() -> str:
     cache = caches[VERSION_CACHE]
     token = cache.get(VERSION_KEY)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from archive import identifiers, names
 from archive.audit import Recorder, status_change_record
 from archive.audit.snapshots import linked
+from archive.freshness import archive_changing
 from archive.importing import undo
 from archive.importing.locking import take_import_lock
 from archive.importing.undo import UndoReport
@@ -349,4 +350,5 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
             action_flag=CHANGE,
             change_message=_("Undone: %(report)s.") % {"report": report.describe(done=True)},
         )
+    archive_changing()  # for an import waiting for the lock: see locking.import_transaction
     return report

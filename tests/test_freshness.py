@@ -190,3 +190,26 @@ def test_the_home_pages_kept_counts_and_chart_are_never_stale_after_a_change(cli
     after = client.get(reverse("archive:home")).context
     assert after["counts"]["publications"] == 2
     assert after["publications_per_year"] == {1960: 1, 1961: 1}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["import", "undo"])
+def test_an_import_or_undo_has_changed_the_version_by_the_time_it_commits(how):
+    # An import waiting for the import lock runs the moment this one commits, and compares
+    # versions first thing (the admin's confirmation reuses its preview while the version is
+    # unchanged): the version must already be new then, not a moment after.
+    from archive.importing.locking import import_transaction
+
+    batch = import_fixture(FIXTURES / "booksci_cold_war_history.json") if how == "undo" else None
+    before = archive_version()
+    at_commit = []
+    with transaction.atomic():
+        # Registered before any write, so it runs first among the commit's callbacks.
+        transaction.on_commit(lambda: at_commit.append(archive_version()))
+        if how == "import":
+            with import_transaction():
+                make_person("Li Fuchun")
+        else:
+            import_batch_undo(batch=batch)
+
+    assert at_commit and at_commit[0] != before

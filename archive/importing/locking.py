@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from archive.freshness import archive_changing
+
 # Any 64-bit number no other advisory lock of the project uses; this one spells "ARCHIVE\x01".
 IMPORT_LOCK_KEY = 0x4152434849564501
 
@@ -31,7 +33,10 @@ def take_import_lock() -> None:
 
 @contextmanager
 def import_transaction() -> Iterator[None]:
-    """A transaction (`transaction.atomic`) that no other import writes in at the same time."""
+    """A transaction (`transaction.atomic`) that no other import writes in at the same time.
+    An import that wrote gives the archive its new content version before it commits, so the
+    next import, let in by the commit, sees the change at once (`archive_changing`)."""
     with transaction.atomic():
         take_import_lock()
         yield
+        archive_changing()
