@@ -505,10 +505,13 @@ def measure(repeat: int, only: list[str] | None = None) -> list[dict]:
     from archive import search_index
 
     def forget() -> None:
-        # What is kept under the content version: counts and totals in the cache, and on
-        # SQLite a search's matches in the process (as after any write to the archive).
+        # What is kept under the content version, as after any write to the archive: counts
+        # and totals in the cache, a search's matches (SQLite) or postings (PostgreSQL) in
+        # the process.
         cache.clear()
         search_index._matches.cache_clear()
+        search_index._looked_up.cache_clear()
+        search_index._held_by_all.cache_clear()
 
     handler = WSGIHandler()
     results = []
