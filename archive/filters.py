@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
-from archive import search
+from archive import search, search_index
 from archive.freshness import archive_version
 from archive.models import (
     Authorship,
@@ -315,9 +315,10 @@ class PublicationFilterSet(SearchFilterSet):
     def _counted_together(self, chosen_pk) -> tuple[Counter, Counter, Counter]:
         matches = self._without("journal", "year_min", "year_max", "publication_type")
         try:
-            sql, params = matches.values_list(
-                "journal_id", "year", "publication_type"
-            ).query.sql_with_params()
+            with search_index.counting_matches():
+                sql, params = matches.values_list(
+                    "journal_id", "year", "publication_type"
+                ).query.sql_with_params()
         except EmptyResultSet:
             self.fresh_total = 0
             return Counter(), Counter(), Counter()
