@@ -33,6 +33,7 @@ def shelf(monkeypatch):
     # Three postings make a word common here, so that a handful of publications holds both
     # rare and common words (100,000 publications and FEW_POSTINGS do the same).
     monkeypatch.setattr(search_index, "FEW_POSTINGS", 3)
+    monkeypatch.setattr(search_index, "FEW_POSTINGS_COUNTED", 3)
     monkeypatch.setattr(search_index, "MOST_POSTINGS_NAMED", 4)
     for title, chinese in [
         ("Radio Moscow in Harbin", "苏联专家在哈尔滨"),
