@@ -50,16 +50,22 @@ def shelf():
 
 @pytest.fixture(params=["sought by id", "checked in order", "asked in each query"])
 def way(request, monkeypatch):
-    """The three ways SQLite hands a search's matches to the list, chosen here by how many
-    there are; PostgreSQL answers the same whichever."""
+    """The three ways each database hands a search's matches to the list, chosen here by how
+    many there are: SQLite's full-text matches, PostgreSQL's postings."""
     few, most = {"sought by id": (3_000, 20_000), "checked in order": (0, 20_000)}.get(
         request.param, (0, 0)
     )
     monkeypatch.setattr(search_index, "FEW_MATCHES_SOUGHT", few)
     monkeypatch.setattr(search_index, "MOST_MATCHES_READ", most)
-    search_index._matches.cache_clear()
+    monkeypatch.setattr(search_index, "FEW_POSTINGS", few)
+    monkeypatch.setattr(search_index, "FEW_POSTINGS_COUNTED", few)
+    monkeypatch.setattr(search_index, "MOST_POSTINGS_NAMED", most)
+    kept = (search_index._matches, search_index._looked_up, search_index._held_by_all)
+    for function in kept:
+        function.cache_clear()
     yield request.param
-    search_index._matches.cache_clear()
+    for function in kept:
+        function.cache_clear()
 
 
 @pytest.mark.parametrize(
