@@ -294,7 +294,7 @@ def test_a_journal_page_lists_its_publications_newest_first_with_their_authors(
     content = page(client, busy_journal.get_absolute_url()).content.decode()
     assert content.index("Issue article 29") < content.index("Issue article 28")
     assert "Issue article 04" not in content  # on page 2
-    assert re.search(r"<span>Person \d+; Person \d+</span>", content)
+    assert re.search(r"<span><bdi>Person \d+</bdi>; <bdi>Person \d+</bdi></span>", content)
 
 
 def test_a_journal_page_lists_undated_publications_last_and_a_year_by_date(client):

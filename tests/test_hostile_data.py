@@ -532,3 +532,106 @@ def test_the_admin_refuses_a_nul_character_with_a_clear_message(admin_client):
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
     assert Person.objects.count() == before
+
+
+# --- text direction -----------------------------------------------------------------------
+
+OVERRIDE = "\u202e"  # RIGHT-TO-LEFT OVERRIDE, in HOSTILE
+ISOLATE_OPENERS = "\u2066\u2067\u2068"  # LRI, RLI, FSI, each closed by PDI (U+2069)
+VOID_ELEMENTS = {"meta", "link", "input", "br", "hr", "img", "source", "wbr", "col", "area"}
+BLOCKS = {
+    *("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "td", "th", "div", "pre"),
+    *("blockquote", "figcaption", "caption", "header", "footer", "section", "article", "main"),
+    *("nav", "aside", "body", "ul", "ol", "dl", "table", "tr", "address", "summary", "form"),
+}
+
+
+def _isolated_in_text(text: str, at: int) -> bool:
+    before = text[:at]
+    return sum(before.count(c) for c in ISOLATE_OPENERS) > before.count("\u2069")
+
+
+class Directions(HTMLParser):
+    """Visible text with a direction override that could reorder other text: the override is
+    not inside a <bdi>, a link, a <cite>, an element in a language of its own (which site.css
+    isolates) or isolate characters (FSI ... PDI), and its paragraph holds other text too."""
+
+    HIDDEN = {"head", "script", "style", "template", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[list] = []  # [tag, isolates, text]
+        self.pending: list[tuple[int, str]] = []  # (the block's depth, the loose text)
+        self.loose: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID_ELEMENTS:
+            return
+        isolates = tag in {"bdi", "a", "cite"} or (tag != "html" and "lang" in dict(attrs))
+        self.open.append([tag, isolates, []])
+
+    def handle_endtag(self, tag):
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                for depth in range(len(self.open) - 1, index - 1, -1):
+                    self._closing(depth)
+                del self.open[index:]
+                return
+
+    def _closing(self, depth: int) -> None:
+        whole = "".join(self.open[depth][2]).strip()
+        for block, text in [item for item in self.pending if item[0] == depth]:
+            self.pending.remove((block, text))
+            if whole != text.strip():
+                self.loose.append(f"<{self.open[depth][0]}> {whole[:80]!r}")
+
+    def handle_data(self, data):
+        if any(tag in self.HIDDEN for tag, _, _ in self.open):
+            return
+        for element in self.open:
+            element[2].append(data)
+        if OVERRIDE not in data or any(isolates for _, isolates, _ in self.open):
+            return
+        overrides = [at for at, char in enumerate(data) if char == OVERRIDE]
+        if all(_isolated_in_text(data, at) for at in overrides):
+            return
+        blocks = [depth for depth, (tag, _, _) in enumerate(self.open) if tag in BLOCKS]
+        self.pending.append((blocks[-1] if blocks else 0, data))
+
+
+def test_a_direction_override_in_the_data_reorders_nothing_outside_its_own_text(client, hostile):
+    # A name ending in U+202E would show everything after it on its line backwards (the next
+    # author, the journal, the year) unless its own element isolates it.
+    checked = 0
+    for address in public_addresses(hostile):
+        response = client.get(address)
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        page = Directions()
+        page.feed(response.content.decode())
+        assert page.loose == [], address
+        checked += 1
+    assert checked == 2 * 11
+
+
+def test_the_style_sheet_isolates_links_citations_and_text_in_its_own_language():
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "archive" / "static" / "archive" / "site.css").read_text()
+    rule = re.search(r"a,\s*cite,\s*\[lang\]:not\(html\)\s*\{([^}]*)\}", css)
+    assert rule and "unicode-bidi: isolate" in rule.group(1)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [f"Gu{OVERRIDE}", f"\u2069{OVERRIDE}Gu", f"\u2068Gu\u2069\u2069{OVERRIDE}", "Gu\u202b"],
+)
+def test_a_citation_isolates_a_value_with_direction_controls_whatever_it_holds(value):
+    # A stray POP DIRECTIONAL ISOLATE in the value would close the isolate put around it.
+    from archive.exporting.citations import _isolated
+
+    isolated = _isolated(value)
+    assert isolated.startswith("\u2068") and isolated.endswith("\u2069")
+    controls = [at for at, char in enumerate(isolated) if char in "\u202b\u202e"]
+    assert controls and all(_isolated_in_text(isolated, at) for at in controls)
+    assert _isolated("Ji-Dong Gu") == "Ji-Dong Gu"

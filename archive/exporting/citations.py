@@ -127,10 +127,32 @@ def _remember_searches(root) -> None:
     root.xpath_search = remembered
 
 
+# Characters that set the direction of the text after them (embeddings, overrides, isolates).
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _isolated(text: str) -> str:
+    """A value holding direction controls (a right-to-left override) between FIRST STRONG
+    ISOLATE and POP DIRECTIONAL ISOLATE, so that it reorders nothing else in the citation."""
+    if _DIRECTION_CONTROLS.isdisjoint(text):
+        return text
+    kept, depth = [], 0
+    for char in text:
+        if char in "\u2066\u2067\u2068":
+            depth += 1
+        elif char == "\u2069":
+            if not depth:
+                continue  # it would close the isolate around the value, not one of its own
+            depth -= 1
+        kept.append(char)
+    return "\u2068" + "".join(kept) + "\u2069"
+
+
 def _escaped(value):
-    """Every text in a CSL item escaped for HTML, except the title, already clean markup."""
+    """Every text in a CSL item escaped for HTML, except the title, already clean markup; a
+    value with direction controls isolated."""
     if isinstance(value, str):
-        return html.escape(value, quote=False)
+        return _isolated(html.escape(value, quote=False))
     if isinstance(value, list):
         return [_escaped(part) for part in value]
     if isinstance(value, dict):
@@ -154,7 +176,7 @@ def formatted_citation(publication: Publication) -> SafeString:
         display = {
             **_escaped(item),
             "id": "item",
-            "title": csl.retagged(publication.title, escaped=True),
+            "title": _isolated(csl.retagged(publication.title, escaped=True)),
         }
         bibliography = CitationStylesBibliography(
             _style(), CiteProcJSON([display]), citeproc_formatter.html
