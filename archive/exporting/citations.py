@@ -170,7 +170,7 @@ def formatted_citation(publication: Publication) -> SafeString:
     item.pop("abstract", None)
     item.pop("keyword", None)
     digest = sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()
-    key = f"citation:{STYLE}:{digest}"
+    key = f"citation:2:{STYLE}:{digest}"  # 2: values with direction controls isolated
     found = cache.get(key)
     if found is None:
         display = {
