@@ -21,14 +21,12 @@ those few texts checked. Other words fall back to LIKE over the text, served by 
 index of migration 0004. Both databases find the same rows.
 """
 
-import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache
 
-from django.core.cache import caches
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.models import BooleanField, F, Func, IntegerField, Q
@@ -53,6 +51,9 @@ CJK_CHARACTERS = (
 _CJK_RUN = re.compile(f"[{CJK_CHARACTERS}]+")
 _ALL_CJK = re.compile(f"[{CJK_CHARACTERS}]{{1,2}}")
 _ALL_CJK_LONG = re.compile(f"[{CJK_CHARACTERS}]{{3,}}")
+# How many searches' matches (SQLite) or words' postings (PostgreSQL) a process keeps under the
+# content version: at most 32 × 30,000 ids, a few MB.
+SEARCHES_KEPT = 32
 
 
 def cjk_grams(text) -> str:
@@ -163,14 +164,13 @@ def _posted_everywhere(terms: list[str]) -> list:
     """PostgreSQL's conditions for publications holding every one of `terms`. The publications
     of the terms with few enough postings are read out, intersected by the database when there
     are several (`soviet` and `famine`, 16,000 publications each, have 2,500 in common), and
-    named to the list as one array. Each of the list's queries (the counts, the page's keys)
-    reads them again: 2 ms for 15,000 ids, less than compressing them into the cache and back."""
+    named to the list as one array. What is read is kept in the process under the content
+    version, so the list's queries (the counts, the page's keys) read it once."""
     conditions, named, common, texts = [], [], [], []
     found = None
+    version, database = archive_version(), connection.settings_dict["NAME"]
     for term in terms:
-        kind, words, found = _looked_up(
-            archive_version(), connection.settings_dict["NAME"], term, len(terms) == 1
-        )
+        kind, words, found = _looked_up(version, database, term, len(terms) == 1)
         if kind == "nothing":
             return [Q(pk__in=[])]
         if kind in ("named", "candidates"):
@@ -190,14 +190,11 @@ def _posted_everywhere(terms: list[str]) -> list:
             )
             conditions.append(In(F("pk"), postings))
         return conditions
-    if common:
-        # A commoner word with them is probed for each of their publications (`radio
-        # ruilanyurui`: 16,000 probes, where the list's queries would hash the common word's
-        # 110,000 postings), once under the content version.
-        found = _kept(f"search-holding:{named}:{common}", lambda: _holding_all(named, common))
-    elif found is None:
-        words = tuple(map(tuple, named))
-        found = _held_by_all(archive_version(), connection.settings_dict["NAME"], words)
+    if common or found is None:
+        # Several words intersected; a commoner word with them is probed for each of their
+        # publications (`radio ruilanyurui`: 16,000 probes, where the list's queries would hash
+        # the common word's 110,000 postings).
+        found = _held_by_all(version, database, tuple(map(tuple, named)), tuple(map(tuple, common)))
     count, ids = found
     if not count:
         return [Q(pk__in=[])]
@@ -206,18 +203,7 @@ def _posted_everywhere(terms: list[str]) -> list:
     return conditions
 
 
-def _kept(name: str, compute):
-    """What `compute` returns, kept under the content version (so never stale)."""
-    digest = hashlib.sha256(f"{connection.settings_dict['NAME']} {name}".encode()).hexdigest()
-    key = f"archive:{archive_version()}:search-postings:{digest}"
-    kept = caches["default"].get(key)
-    if kept is None:
-        kept = compute()
-        caches["default"].set(key, kept)
-    return kept
-
-
-@lru_cache(maxsize=32)  # as SEARCHES_KEPT: at most 32 × 30,000 ids
+@lru_cache(maxsize=SEARCHES_KEPT)
 def _looked_up(version: str, database, term: str, with_ids: bool):
     """`_look_up` kept in the process under the content version: a page counted afresh asks it
     for its counts and again for its page of keys (3-4 ms each for a word in 15% of the
@@ -299,11 +285,11 @@ def _size(ids: str) -> int:
     return 0 if ids == "{}" else ids.count(",") + 1
 
 
-@lru_cache(maxsize=32)
-def _held_by_all(version: str, database, named: tuple[tuple[int, ...], ...]) -> tuple[int, str]:
-    """`_holding_all` of words with few postings, kept in the process under the content version
-    for the page's keys after its counts (6-7 ms for `soviet famine`)."""
-    return _holding_all([list(words) for words in named], [])
+@lru_cache(maxsize=SEARCHES_KEPT)
+def _held_by_all(version: str, database, named: tuple, common: tuple) -> tuple[int, str]:
+    """`_holding_all`, kept in the process under the content version, for the page's keys after
+    its counts (6-7 ms for `soviet famine`, 50-70 for `radio ruilanyurui`)."""
+    return _holding_all([list(words) for words in named], [list(words) for words in common])
 
 
 def _holding_all(named: list[list[int]], common: list[list[int]]) -> tuple[int, str]:
@@ -377,7 +363,6 @@ FEW_MATCHES_SOUGHT = 3_000
 # A word with more matches than this is not read out: the list's queries ask the full-text
 # table themselves, as a subquery.
 MOST_MATCHES_READ = 20_000
-SEARCHES_KEPT = 32  # at most 32 × 20,000 ids (about 4 MB) per process
 
 
 def _matching(table: str, terms: list[str]) -> In | Q:
@@ -386,11 +371,11 @@ def _matching(table: str, terms: list[str]) -> In | Q:
     count, ids = _matches(archive_version(), connection.settings_dict["NAME"], table, phrases)
     if ids is None:
         found = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [phrases])
-        return In(_Unindexed(F("pk")), found)
+        return In(Unindexed(F("pk")), found)
     if not count:
         return Q(pk__in=[])
     named = RawSQL("SELECT value FROM json_each(%s)", [ids])
-    return In(F("pk") if count <= FEW_MATCHES_SOUGHT else _Unindexed(F("pk")), named)
+    return In(F("pk") if count <= FEW_MATCHES_SOUGHT else Unindexed(F("pk")), named)
 
 
 @lru_cache(maxsize=SEARCHES_KEPT)
@@ -409,7 +394,7 @@ def _matches(version: str, database, table: str, phrases: str) -> tuple[int, str
     return count, ids if count <= MOST_MATCHES_READ else None
 
 
-class _Unindexed(Func):
+class Unindexed(Func):
     """`+id`: the same value, which SQLite will not look up row by row. The list then walks its
     covering indexes (in the order shown, or counting) and checks each key against the words'
     matches, instead of reading every matching row, most of it search text, to sort or count it."""

@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from archive import identifiers, names
 from archive.audit import Recorder, status_change_record
 from archive.audit.snapshots import linked
-from archive.freshness import archive_changing
 from archive.importing import undo
-from archive.importing.locking import take_import_lock
+from archive.importing.locking import import_transaction
 from archive.importing.undo import UndoReport
 from archive.importing.undo_checks import undo_blockers
 from archive.models import (
@@ -293,7 +292,7 @@ def import_batch_undo_preview(batch: ImportBatch) -> UndoReport:
     return undo.batch_records(batch).preview()
 
 
-@transaction.atomic
+@import_transaction()
 def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
     """Take an import back: delete the records it created, put back those it updated exactly as
     they were (fields and relations), delete the rankings it added, and mark the batch undone.
@@ -301,9 +300,8 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
     Refused with a ValidationError listing `import_batch_undo_blockers` when anything it touched
     was edited since, or changed by a later import; nothing changes then.
     """
-    # No import writes while the undo checks and takes back what this one did; and the batch is
-    # locked, so that two curators cannot undo one import twice.
-    take_import_lock()
+    # No import writes while the undo checks and takes back what this one did (the import
+    # lock); and the batch is locked, so that two curators cannot undo one import twice.
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     records = undo.batch_records(batch)
     blockers = undo_blockers(batch, records)
@@ -350,5 +348,4 @@ def import_batch_undo(*, batch: ImportBatch, user=None) -> UndoReport:
             action_flag=CHANGE,
             change_message=_("Undone: %(report)s.") % {"report": report.describe(done=True)},
         )
-    archive_changing()  # for an import waiting for the lock: see locking.import_transaction
     return report

@@ -22,21 +22,14 @@ from archive.freshness import archive_changing
 IMPORT_LOCK_KEY = 0x4152434849564501
 
 
-def take_import_lock() -> None:
-    """Wait until no import (or undo) writes, and keep them waiting until the current transaction
-    ends. Call it first thing in a transaction; on SQLite the transaction's BEGIN IMMEDIATE has
-    already done it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-
-
 @contextmanager
 def import_transaction() -> Iterator[None]:
-    """A transaction (`transaction.atomic`) that no other import writes in at the same time.
-    An import that wrote gives the archive its new content version before it commits, so the
-    next import, let in by the commit, sees the change at once (`archive_changing`)."""
+    """A transaction (`transaction.atomic`) that no other import or undo writes in at the same
+    time (also a decorator). One that wrote gives the archive its new content version before it
+    commits, so the next, let in by the commit, sees the change at once (`archive_changing`)."""
     with transaction.atomic():
-        take_import_lock()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
         yield
         archive_changing()
