@@ -102,17 +102,21 @@ def test_publications_written_in_bulk_are_found():
     assert found("bureau") == {Publication.objects.get(slug="cominform").pk}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_flushed_archive_finds_nothing_of_what_it_held():
-    # As a test database is flushed: TRUNCATE on PostgreSQL, DELETE on SQLite, keys restarted,
-    # so that the next publication takes the first one's key.
-    make_publication("Harbin railway")
+def flush_publications() -> None:
+    """Empty the publications as a test database is flushed: TRUNCATE on PostgreSQL, DELETE on
+    SQLite, keys restarted, so that the next publication takes the first one's key."""
     flush = connection.ops.sql_flush(
         no_style(), [Publication._meta.db_table], reset_sequences=True, allow_cascade=True
     )
     with connection.cursor() as cursor:
         for statement in flush:
             cursor.execute(statement)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_archive_finds_nothing_of_what_it_held():
+    make_publication("Harbin railway")
+    flush_publications()
     make_publication("Dalian shipyard")
     assert found("harbin") == set()
     assert found("dalian") == {Publication.objects.get().pk}

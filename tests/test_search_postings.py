@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.core.management.color import no_style
 from django.db import connection, connections, transaction
 
 from archive.importing.formats import BookSciJSON
@@ -28,6 +27,7 @@ from archive.search_index import (
 )
 from archive.services import import_batch_undo, person_merge
 from tests.factories import add_author, add_translated_title, make_person, make_publication
+from tests.test_search_index import flush_publications
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -124,12 +124,7 @@ def test_a_statement_that_inserts_updates_and_deletes_together_keeps_the_posting
 @pytest.mark.django_db(transaction=True)
 def test_a_flushed_table_leaves_no_postings():
     make_publication("Harbin railway")
-    flush = connection.ops.sql_flush(
-        no_style(), [Publication._meta.db_table], reset_sequences=True, allow_cascade=True
-    )
-    with connection.cursor() as cursor:
-        for statement in flush:
-            cursor.execute(statement)
+    flush_publications()
     make_publication("Dalian shipyard")
     assert_indexes_match_the_text()
 
@@ -193,12 +188,15 @@ def test_a_restored_dump_is_posted_as_the_dumped_archive_was(tmp_path):
     assert_indexes_match_the_text()
 
 
-def _waiting_for_a_lock() -> bool:
+def waiting_for_a_lock(wait_event: str | None = None) -> bool:
+    """Whether another PostgreSQL session of the test database waits for a lock (of that kind:
+    `advisory`, `transactionid`...)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND (%s IS NULL OR wait_event = %s)",
+            [wait_event, wait_event],
         )
         return cursor.fetchone()[0] > 0
 
@@ -222,7 +220,7 @@ def test_two_writers_adding_the_same_new_word_both_post_it():
         make_publication("Zqxvocable alliance")
         if connection.vendor == "postgresql":
             writer.start()
-            while writer.is_alive() and not _waiting_for_a_lock():
+            while writer.is_alive() and not waiting_for_a_lock():
                 time.sleep(0.01)
             assert writer.is_alive()  # still waiting for this transaction's word
     if connection.vendor != "postgresql":

@@ -9,23 +9,23 @@ from django.urls import reverse
 
 from archive import search_index
 from archive.models import Publication, Status
-from archive.search import search_filter, search_terms
 from tests.factories import add_translated_title, make_publication
+from tests.test_search_index import found, read_every_row
 
 pytestmark = pytest.mark.django_db
 
 
-def found(query) -> set[int]:
-    return set(search_filter(Publication.objects.all(), query).values_list("pk", flat=True))
-
-
-def read_every_row(query) -> set[int]:
-    terms = search_terms(query)
-    return {
-        publication.pk
-        for publication in Publication.objects.all()
-        if all(term in publication.search_text for term in terms)
-    }
+def listed_with_keys_query(client, query: str):
+    """The publication list searched for `query`, and the SQL of the queries reading its page's
+    keys."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("archive:publication_list"), {"q": query})
+    keys = [
+        captured["sql"]
+        for captured in queries.captured_queries
+        if captured["sql"].startswith('SELECT "archive_publication"."id" AS "pk"')
+    ]
+    return response, keys
 
 
 @pytest.fixture
@@ -94,15 +94,9 @@ def test_a_rare_word_lists_no_draft(shelf, client, query):
 
 
 def test_a_rare_word_is_looked_up_by_the_ids_of_its_publications(shelf, client):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("archive:publication_list"), {"q": "harbin"})
+    response, keys = listed_with_keys_query(client, "harbin")
 
     assert response.context["paginator"].count == 2
-    keys = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].startswith('SELECT "archive_publication"."id" AS "pk"')
-    ]
     assert len(keys) == 1
     if connection.vendor == "postgresql":
         # The ids read beforehand, not the postings as a subquery the planner misjudges.
@@ -111,15 +105,9 @@ def test_a_rare_word_is_looked_up_by_the_ids_of_its_publications(shelf, client):
 
 
 def test_a_common_word_is_looked_up_in_its_postings(shelf, client):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("archive:publication_list"), {"q": "radio"})
+    response, keys = listed_with_keys_query(client, "radio")
 
     assert response.context["paginator"].count == 4
-    keys = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].startswith('SELECT "archive_publication"."id" AS "pk"')
-    ]
     assert len(keys) == 1
     if connection.vendor == "postgresql":
         assert search_index.POSTINGS_TABLE in keys[0]
@@ -128,16 +116,10 @@ def test_a_common_word_is_looked_up_in_its_postings(shelf, client):
 def test_a_middling_word_is_checked_against_its_publications_ids(shelf, client, monkeypatch):
     monkeypatch.setattr(search_index, "FEW_POSTINGS", 1)
     monkeypatch.setattr(search_index, "MOST_POSTINGS_NAMED", 100)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("archive:publication_list"), {"q": "harbin radio"})
+    response, keys = listed_with_keys_query(client, "harbin radio")
 
     titles = {publication.title for publication in response.context["page_obj"].object_list}
     assert titles == {"Radio Moscow in Harbin"}
-    keys = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].startswith('SELECT "archive_publication"."id" AS "pk"')
-    ]
     assert len(keys) == 1
     if connection.vendor == "postgresql":
         # Not sought by key: the list walks its order index and checks each entry.

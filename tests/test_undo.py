@@ -57,6 +57,7 @@ from tests.factories import (
     make_publication,
 )
 from tests.test_entities_import import imported, rows_of, table
+from tests.test_search_postings import waiting_for_a_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -744,16 +745,6 @@ def test_the_keywords_an_import_created_go_with_it_and_those_in_use_stay():
     assert report.keywords_removed == 1
 
 
-def _waiting_for_the_import_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
-        )
-        return cursor.fetchone()[0] > 0
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_undo_waits_for_an_import_in_progress_and_then_takes_its_batch_back():
     # An import writing while the undo checks what later imports changed could slip a change
@@ -782,7 +773,7 @@ def test_an_undo_waits_for_an_import_in_progress_and_then_takes_its_batch_back()
     with import_transaction():
         undoing = threading.Thread(target=undo_it)
         undoing.start()
-        while undoing.is_alive() and not _waiting_for_the_import_lock():
+        while undoing.is_alive() and not waiting_for_a_lock("advisory"):
             time.sleep(0.01)
         assert undoing.is_alive()
         assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.COMPLETED
