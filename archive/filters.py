@@ -310,16 +310,44 @@ class PublicationFilterSet(SearchFilterSet):
             if name not in names and name != "sort"
         )
 
+    def _from_postings(self) -> tuple[str, list] | None:
+        """PostgreSQL, a search for one word with no filter but the facets' own: the matches'
+        journal, year and type read from the word's postings, which hold them (migration 0015).
+        15,000 matches are counted from one stretch of an index in about 8 ms, where the list's
+        query checked the entries of all 100,000 publications against their ids in 22."""
+        query = self.chosen("q")
+        if not query or self._filtered_but(
+            "q", "journal", "year_min", "year_max", "publication_type"
+        ):
+            return None
+        if self.queryset.query.where != Publication.objects.published().query.where:
+            return None  # a list of fewer publications than every published one
+        posted = search_index.posted_words(search.search_terms(query))
+        if posted is None or len(posted) != 1:
+            return None
+        (words,) = posted
+        # A publication holding two of the words (`khrushchev`, `khrushchev.`) counts once.
+        once = "DISTINCT ON (publication_id) " if len(words) > 1 else ""
+        return (
+            f"SELECT {once}journal_id, year, publication_type "
+            f"FROM {search_index.POSTINGS_TABLE} WHERE token_id = ANY(%s) AND published",
+            [words],
+        )
+
     def _counted_together(self, chosen_pk) -> tuple[Counter, Counter, Counter]:
-        matches = self._without("journal", "year_min", "year_max", "publication_type")
-        try:
-            with search_index.counting_matches():
-                sql, params = matches.values_list(
-                    "journal_id", "year", "publication_type"
-                ).query.sql_with_params()
-        except EmptyResultSet:
-            self.fresh_total = 0
-            return Counter(), Counter(), Counter()
+        posted = self._from_postings() if connection.vendor == "postgresql" else None
+        if posted is not None:
+            sql, params = posted
+        else:
+            matches = self._without("journal", "year_min", "year_max", "publication_type")
+            try:
+                with search_index.counting_matches():
+                    sql, params = matches.values_list(
+                        "journal_id", "year", "publication_type"
+                    ).query.sql_with_params()
+            except EmptyResultSet:
+                self.fresh_total = 0
+                return Counter(), Counter(), Counter()
         if connection.vendor == "sqlite":
             # The matches' columns from the narrow index by id (migration 0012), not the rows,
             # each match sought there by its id: the list's `+id` (search_index.Unindexed)

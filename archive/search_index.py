@@ -203,6 +203,24 @@ def _posted_everywhere(terms: list[str]) -> list:
     return conditions
 
 
+def posted_words(terms: list[str]) -> list[list[int]] | None:
+    """PostgreSQL: for each of `terms` (already normalised), the vocabulary ids of the words
+    containing it, whose postings name exactly the publications containing it (and hold their
+    facet columns, migration 0015). None on SQLite, or when a term is found otherwise: by LIKE
+    over the text, or by its rarest pair and the text checked."""
+    database = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or not _has_table(database, POSTINGS_TABLE):
+        return None
+    version, found = archive_version(), []
+    for term in terms:
+        # As `_posted_everywhere` asks, so that the lookup the list made is the one reused.
+        kind, words, _ = _looked_up(version, database, term, len(terms) == 1)
+        if kind not in ("named", "words"):
+            return None
+        found.append(words)
+    return found
+
+
 @lru_cache(maxsize=SEARCHES_KEPT)
 def _looked_up(version: str, database, term: str, with_ids: bool):
     """`_look_up` kept in the process under the content version: a page counted afresh asks it

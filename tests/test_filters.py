@@ -9,7 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from archive.models import Journal, JournalMetric, Publication, PublicationType, Status
 from archive.search import search_filter, search_terms
-from archive.search_index import cjk_grams
+from archive.search_index import POSTINGS_TABLE, cjk_grams
 from tests.factories import (
     add_journal_metric,
     add_participant,
@@ -487,6 +487,85 @@ def test_each_facet_counts_under_the_other_filters_but_not_its_own(client, libra
     } == {"Journal article": 3}
     assertContains(response, "3 publications")
     assertContains(response, 'aria-current="true"')
+
+
+@pytest.fixture
+def articles(library):
+    """`article` in the library's four Cold War History articles, and in a book holding it
+    twice as two words of the text (`article.`, `article`), an undated article, and a draft."""
+    make_publication(
+        "Article. Another article", publication_date="1957", publication_type=PublicationType.BOOK
+    )
+    make_publication("Undated article", publication_date="")
+    cwh = Journal.objects.get(name="Cold War History")
+    make_publication("Draft article", publication_date="1957", journal=cwh, status=Status.DRAFT)
+
+
+def counts(response) -> dict:
+    """Every facet's counts by label; a facet with nothing to count is left out of the page."""
+    found = {name: {} for name in ("journal", "year", "publication_type")}
+    for shown in response.context["facets"]:
+        found[shown["name"]] = {value["label"]: value["count"] for value in shown["values"]}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "total"),
+    [
+        (
+            {},
+            {
+                "journal": {"Cold War History": 4},
+                "year": {"1950s": 4, "1990s": 1},
+                "publication_type": {"Journal article": 5, "Book": 1},
+            },
+            6,
+        ),
+        (
+            {"journal": "cold-war-history", "year_min": "1950", "year_max": "1959"},
+            {
+                "journal": {"Cold War History": 3},
+                "year": {"1954": 1, "1957": 2},
+                "publication_type": {"Journal article": 3},
+            },
+            3,
+        ),
+        (
+            {"publication_type": "book"},
+            {
+                "journal": {},
+                "year": {"1957": 1},
+                "publication_type": {"Journal article": 5, "Book": 1},
+            },
+            1,
+        ),
+    ],
+)
+def test_a_search_counts_each_published_match_once_under_the_other_filters(
+    client, articles, params, expected, total
+):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, "publication_list", q="ARTICLE", **params)
+
+    assert counts(response) == expected
+    assert response.context["paginator"].count == total
+    if connection.vendor == "postgresql":
+        # Counted from the word's postings, which hold each publication's facet columns
+        # (migration 0015), not from the publications.
+        (counting,) = [query["sql"] for query in queries if "GROUPING" in query["sql"]]
+        assert POSTINGS_TABLE in counting
+        assert f'FROM "{Publication._meta.db_table}"' not in counting
+
+
+def test_a_search_with_another_filter_counts_from_the_publications(client, articles):
+    response = get(client, "publication_list", q="article", language="en")
+    assert counts(response) == {
+        "journal": {"Cold War History": 4},
+        "year": {"1950s": 4, "1990s": 1},
+        "publication_type": {"Journal article": 5, "Book": 1},
+    }
 
 
 def test_the_counts_the_list_and_its_total_are_current_after_a_change(client, library):

@@ -13,10 +13,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from archive.importing.formats import BookSciJSON
 from archive.importing.resources import run_import
-from archive.models import ImportBatch, Publication
+from archive.models import ImportBatch, Publication, PublicationType, Status
 from archive.search import search_index_rebuild, search_index_refresh
 from archive.search_index import (
     CJK_TABLE,
@@ -26,7 +27,13 @@ from archive.search_index import (
     cjk_grams,
 )
 from archive.services import import_batch_undo, person_merge
-from tests.factories import add_author, add_translated_title, make_person, make_publication
+from tests.factories import (
+    add_author,
+    add_translated_title,
+    make_journal,
+    make_person,
+    make_publication,
+)
 from tests.test_search_index import flush_publications
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,12 +50,24 @@ def assert_indexes_match_the_text() -> None:
     texts = dict(Publication.objects.values_list("pk", "search_text"))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Each posting with its publication's facet columns (migration 0015).
             cursor.execute(
-                f"SELECT posting.publication_id, word.token FROM {POSTINGS_TABLE} AS posting "
+                "SELECT posting.publication_id, word.token, posting.published, "
+                "posting.journal_id, posting.year, posting.publication_type "
+                f"FROM {POSTINGS_TABLE} AS posting "
                 f"JOIN {TOKEN_TABLE} AS word ON word.id = posting.token_id"
             )
-            posted = sorted(cursor.fetchall())
-            expected = sorted((pk, word) for pk, text in texts.items() for word in words_of(text))
+            posted = sorted(cursor.fetchall(), key=repr)
+            facets = {
+                pk: (status == Status.PUBLISHED, journal, year, kind)
+                for pk, status, journal, year, kind in Publication.objects.values_list(
+                    "pk", "status", "journal_id", "year", "publication_type"
+                )
+            }
+            expected = sorted(
+                ((pk, word, *facets[pk]) for pk, text in texts.items() for word in words_of(text)),
+                key=repr,
+            )
             assert posted == expected
             cursor.execute(f"SELECT count(*), count(DISTINCT token) FROM {TOKEN_TABLE}")
             total, distinct = cursor.fetchone()
@@ -103,6 +122,23 @@ def test_a_changed_search_text_moves_only_its_postings(shelf):
 
 def test_an_update_that_leaves_the_search_text_changes_no_postings(shelf):
     Publication.objects.update(citation_count=3)
+    assert_indexes_match_the_text()
+
+
+def test_a_changed_status_journal_year_or_type_is_restated_in_every_posting(shelf):
+    journal = make_journal(name="Cold War History")
+    shelf.journal = journal
+    shelf.publication_date = "1954"
+    shelf.save()  # the journal's name enters the text as the other columns change
+    assert_indexes_match_the_text()
+
+    # Without a word of the text changed: a draft, another year, another type.
+    Publication.objects.filter(pk=shelf.pk).update(status=Status.DRAFT, year=1999)
+    Publication.objects.filter(title__startswith="Harbin").update(
+        publication_type=PublicationType.BOOK, journal=journal
+    )
+    assert_indexes_match_the_text()
+    Publication.objects.update(status=Status.PUBLISHED, year=None, journal=None)
     assert_indexes_match_the_text()
 
 
@@ -232,4 +268,46 @@ def test_two_writers_adding_the_same_new_word_both_post_it():
 
     assert failures == []
     assert Publication.objects.count() == 2
+    assert_indexes_match_the_text()
+
+
+def _migrate(target: str) -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("archive", target)])
+
+
+def _postings_columns() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum",
+            [POSTINGS_TABLE],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_postings_written_before_migration_0015_are_given_their_facets():
+    journal = make_journal(name="Cold War History")
+    make_publication("Soviet experts in Harbin", journal=journal, publication_date="1957")
+    make_publication("苏联专家 draft", status=Status.DRAFT, publication_type=PublicationType.BOOK)
+    try:
+        _migrate("0014_publication_facet_counts")
+        if connection.vendor == "postgresql":
+            assert _postings_columns() == ["token_id", "publication_id"]
+        # Posted by the triggers of migration 0011, with the two columns they knew.
+        make_publication("Harbin railway workers", publication_date="")
+    finally:
+        _migrate("0015_postings_hold_facets")
+
+    if connection.vendor == "postgresql":
+        assert _postings_columns() == [
+            "token_id",
+            "publication_id",
+            "published",
+            "journal_id",
+            "year",
+            "publication_type",
+        ]
+    assert Publication.objects.count() == 3
     assert_indexes_match_the_text()
