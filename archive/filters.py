@@ -311,10 +311,11 @@ class PublicationFilterSet(SearchFilterSet):
         )
 
     def _from_postings(self) -> tuple[str, list] | None:
-        """PostgreSQL, a search for one word with no filter but the facets' own: the matches'
-        journal, year and type read from the word's postings, which hold them (migration 0015).
+        """PostgreSQL, a search with no filter but the facets' own: the matches' journal, year
+        and type read from their words' postings, which hold them (migration 0015). A word's
         15,000 matches are counted from one stretch of an index in about 8 ms, where the list's
-        query checked the entries of all 100,000 publications against their ids in 22."""
+        query checked the entries of all 100,000 publications against their ids in 22; the
+        2,488 publications holding `soviet` and `famine` in 4 rather than 7 sought by key."""
         query = self.chosen("q")
         if not query or self._filtered_but(
             "q", "journal", "year_min", "year_max", "publication_type"
@@ -322,17 +323,7 @@ class PublicationFilterSet(SearchFilterSet):
             return None
         if self.queryset.query.where != Publication.objects.published().query.where:
             return None  # a list of fewer publications than every published one
-        posted = search_index.posted_words(search.search_terms(query))
-        if posted is None or len(posted) != 1:
-            return None
-        (words,) = posted
-        # A publication holding two of the words (`khrushchev`, `khrushchev.`) counts once.
-        once = "DISTINCT ON (publication_id) " if len(words) > 1 else ""
-        return (
-            f"SELECT {once}journal_id, year, publication_type "
-            f"FROM {search_index.POSTINGS_TABLE} WHERE token_id = ANY(%s) AND published",
-            [words],
-        )
+        return search_index.published_matches_posted(search.search_terms(query))
 
     def _counted_together(self, chosen_pk) -> tuple[Counter, Counter, Counter]:
         posted = self._from_postings() if connection.vendor == "postgresql" else None

@@ -203,22 +203,44 @@ def _posted_everywhere(terms: list[str]) -> list:
     return conditions
 
 
-def posted_words(terms: list[str]) -> list[list[int]] | None:
-    """PostgreSQL: for each of `terms` (already normalised), the vocabulary ids of the words
-    containing it, whose postings name exactly the publications containing it (and hold their
-    facet columns, migration 0015). None on SQLite, or when a term is found otherwise: by LIKE
-    over the text, or by its rarest pair and the text checked."""
+def published_matches_posted(terms: list[str]) -> tuple[str, list] | None:
+    """PostgreSQL: a query of the journal, year and type of every published publication holding
+    all of `terms` (already normalised), read from postings alone, which hold them (migration
+    0015): a word's own postings, or for several words, the first word's among the publications
+    that hold every one (the intersection the list reads anyway). A publication holding two of
+    a word's vocabulary entries (`khrushchev`, `khrushchev.`) is read once. None on SQLite, when
+    a term is found otherwise (by LIKE over the text, or by its rarest pair and the text
+    checked), or when every term is too common to be read out."""
     database = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql" or not _has_table(database, POSTINGS_TABLE):
         return None
-    version, found = archive_version(), []
-    for term in terms:
-        # As `_posted_everywhere` asks, so that the lookup the list made is the one reused.
-        kind, words, _ = _looked_up(version, database, term, len(terms) == 1)
-        if kind not in ("named", "words"):
-            return None
-        found.append(words)
-    return found
+    # Looked up as `_posted_everywhere` looks them up, so that what the list read is reused.
+    version = archive_version()
+    looked_up = [_looked_up(version, database, term, len(terms) == 1) for term in terms]
+    if not looked_up or any(kind not in ("named", "words") for kind, _, _ in looked_up):
+        return None
+    named = [words for kind, words, _ in looked_up if kind == "named"]
+    common = [words for kind, words, _ in looked_up if kind == "words"]
+    holding_all = None
+    if len(terms) == 1:
+        words = looked_up[0][1]
+    elif named:
+        words = named[0]
+        _, holding_all = _held_by_all(
+            version, database, tuple(map(tuple, named)), tuple(map(tuple, common))
+        )
+    else:
+        return None
+    once = "DISTINCT ON (publication_id) " if len(words) > 1 else ""
+    sql = (
+        f"SELECT {once}journal_id, year, publication_type FROM {POSTINGS_TABLE} "
+        "WHERE token_id = ANY(%s) AND published"
+    )
+    if holding_all is None:
+        return sql, [words]
+    # Checked against the hashed ids as the word's postings are read (by key, each id would be
+    # sought once for each of the word's entries).
+    return f"{sql} AND publication_id + 0 = ANY(%s::bigint[])", [words, holding_all]
 
 
 @lru_cache(maxsize=SEARCHES_KEPT)

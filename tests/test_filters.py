@@ -551,12 +551,36 @@ def test_a_search_counts_each_published_match_once_under_the_other_filters(
 
     assert counts(response) == expected
     assert response.context["paginator"].count == total
+    assert_counted_from_postings(queries)
+
+
+def assert_counted_from_postings(queries) -> None:
+    """On PostgreSQL, a search's counts come from its words' postings, which hold each
+    publication's facet columns (migration 0015), not from the publications."""
     if connection.vendor == "postgresql":
-        # Counted from the word's postings, which hold each publication's facet columns
-        # (migration 0015), not from the publications.
         (counting,) = [query["sql"] for query in queries if "GROUPING" in query["sql"]]
         assert POSTINGS_TABLE in counting
         assert f'FROM "{Publication._meta.db_table}"' not in counting
+
+
+def test_a_search_of_two_words_counts_the_publications_holding_both(client, articles):
+    from django.test.utils import CaptureQueriesContext
+
+    cwh = Journal.objects.get(name="Cold War History")
+    make_publication("Another article, in a journal", publication_date="1990", journal=cwh)
+    make_publication("Another draft article", publication_date="1990", status=Status.DRAFT)
+    make_publication("Another book", publication_date="1990")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, "publication_list", q="another ARTICLE")
+
+    assert counts(response) == {
+        "journal": {"Cold War History": 1},
+        "year": {"1950s": 1, "1990s": 1},
+        "publication_type": {"Book": 1, "Journal article": 1},
+    }
+    assert response.context["paginator"].count == 2
+    assert_counted_from_postings(queries)
 
 
 def test_a_search_with_another_filter_counts_from_the_publications(client, articles):
