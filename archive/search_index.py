@@ -170,7 +170,7 @@ def _posted_everywhere(terms: list[str]) -> list:
     found = None
     version, database = archive_version(), connection.settings_dict["NAME"]
     for term in terms:
-        kind, words, found = _looked_up(version, database, term, len(terms) == 1)
+        kind, words, found = _looked_up_among(version, database, term, terms)
         if kind == "nothing":
             return [Q(pk__in=[])]
         if kind in ("named", "candidates"):
@@ -194,7 +194,7 @@ def _posted_everywhere(terms: list[str]) -> list:
         # Several words intersected; a commoner word with them is probed for each of their
         # publications (`radio ruilanyurui`: 16,000 probes, where the list's queries would hash
         # the common word's 110,000 postings).
-        found = _held_by_all(version, database, tuple(map(tuple, named)), tuple(map(tuple, common)))
+        found = _holding_every(version, database, named, common)
     count, ids = found
     if not count:
         return [Q(pk__in=[])]
@@ -214,9 +214,8 @@ def published_matches_posted(terms: list[str]) -> tuple[str, list] | None:
     database = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql" or not _has_table(database, POSTINGS_TABLE):
         return None
-    # Looked up as `_posted_everywhere` looks them up, so that what the list read is reused.
     version = archive_version()
-    looked_up = [_looked_up(version, database, term, len(terms) == 1) for term in terms]
+    looked_up = [_looked_up_among(version, database, term, terms) for term in terms]
     if not looked_up or any(kind not in ("named", "words") for kind, _, _ in looked_up):
         return None
     named = [words for kind, words, _ in looked_up if kind == "named"]
@@ -226,9 +225,7 @@ def published_matches_posted(terms: list[str]) -> tuple[str, list] | None:
         words = looked_up[0][1]
     elif named:
         words = named[0]
-        _, holding_all = _held_by_all(
-            version, database, tuple(map(tuple, named)), tuple(map(tuple, common))
-        )
+        _, holding_all = _holding_every(version, database, named, common)
     else:
         return None
     once = "DISTINCT ON (publication_id) " if len(words) > 1 else ""
@@ -241,6 +238,12 @@ def published_matches_posted(terms: list[str]) -> tuple[str, list] | None:
     # Checked against the hashed ids as the word's postings are read (by key, each id would be
     # sought once for each of the word's entries).
     return f"{sql} AND publication_id + 0 = ANY(%s::bigint[])", [words, holding_all]
+
+
+def _looked_up_among(version: str, database, term: str, terms: list[str]):
+    """`term` looked up as a search of `terms` needs it (its ids read out when it is the only
+    word), so that the list's conditions and its counts share what was read."""
+    return _looked_up(version, database, term, len(terms) == 1)
 
 
 @lru_cache(maxsize=SEARCHES_KEPT)
@@ -323,6 +326,11 @@ def _postings(
 def _size(ids: str) -> int:
     """How many ids the text of an array holds."""
     return 0 if ids == "{}" else ids.count(",") + 1
+
+
+def _holding_every(version: str, database, named: list, common: list) -> tuple[int, str]:
+    """`_held_by_all` of these lists of word ids, made hashable for its cache."""
+    return _held_by_all(version, database, tuple(map(tuple, named)), tuple(map(tuple, common)))
 
 
 @lru_cache(maxsize=SEARCHES_KEPT)

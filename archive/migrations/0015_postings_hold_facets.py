@@ -25,9 +25,20 @@ from django.db import migrations
 
 from archive.search_index import POSTINGS_TABLE, TOKEN_TABLE
 
-TABLE = "archive_publication"
-TOKENS_FUNCTION = "archive_search_tokens"
-STATEMENT_FUNCTION = "archive_publication_tokens_sync_statement"
+# What removing postings and checking the table take from 0011, unchanged.
+m0011 = importlib.import_module("archive.migrations.0011_postings_per_statement_and_list_indexes")
+TABLE, TOKENS_FUNCTION, STATEMENT_FUNCTION = (
+    m0011.TABLE,
+    m0011.TOKENS_FUNCTION,
+    m0011.STATEMENT_FUNCTION,
+)
+DELETED, UPDATE_GONE, _remove = m0011.DELETED, m0011.UPDATE_GONE, m0011._remove
+_pairs_and_words, _literal, _has_postings = (
+    m0011._pairs_and_words,
+    m0011._literal,
+    m0011._has_postings,
+)
+
 PRIMARY_KEY = f"{POSTINGS_TABLE}_pkey"
 
 # The facet columns of a posting, as a publication row (`row`) gives them.
@@ -41,10 +52,9 @@ def _facets_of(row: str) -> str:
     )
 
 
-# (publication id, word, facet columns) a statement adds, and (publication id, word) it removes.
+# (publication id, word, facet columns) a statement adds.
 INSERTED = f"""SELECT id, word, {_facets_of("new_rows")}
     FROM new_rows, {TOKENS_FUNCTION}(search_text) AS word"""
-DELETED = f"SELECT id, word FROM old_rows, {TOKENS_FUNCTION}(search_text) AS word"
 CHANGED = f"""SELECT before.id, before.search_text AS old_text, after.search_text AS new_text,
         {_facets_of("after")}
     FROM old_rows AS before JOIN new_rows AS after ON after.id = before.id
@@ -53,9 +63,6 @@ UPDATE_ADDED = f"""SELECT changed.id, word, {", ".join(f"changed.{name}" for nam
     FROM ({CHANGED}) AS changed, LATERAL (
         SELECT {TOKENS_FUNCTION}(changed.new_text) EXCEPT SELECT {TOKENS_FUNCTION}(changed.old_text)
     ) AS added(word)"""
-UPDATE_GONE = f"""SELECT changed.id, word FROM ({CHANGED}) AS changed, LATERAL (
-        SELECT {TOKENS_FUNCTION}(changed.old_text) EXCEPT SELECT {TOKENS_FUNCTION}(changed.new_text)
-    ) AS gone(word)"""
 
 
 def _differ(before: str, after: str) -> str:
@@ -74,15 +81,6 @@ RESTATED = f"""SELECT after.id, word, {_facets_of("after")}
 
 COLUMNS = ", ".join(("token_id", "publication_id", *FACETS))
 PAIRS_COLUMNS = ", ".join(f"pairs.{name}" for name in FACETS)
-
-
-def _pairs_and_words(pairs: str) -> str:
-    return f"""pairs AS MATERIALIZED ({pairs}),
-    words AS MATERIALIZED (SELECT DISTINCT word FROM pairs),
-    known AS MATERIALIZED (
-        SELECT vocabulary.id, vocabulary.token FROM words JOIN {TOKEN_TABLE} AS vocabulary
-        ON md5(vocabulary.token) = md5(words.word) AND vocabulary.token = words.word
-    )"""
 
 
 # As in 0011: new words enter the vocabulary in md5 order and every pair is posted, now with
@@ -116,16 +114,6 @@ def _add_raced(pairs: str) -> str:
     ON CONFLICT DO NOTHING"""
 
 
-def _remove(pairs: str) -> str:
-    return f"""WITH {_pairs_and_words(pairs)},
-    gone AS MATERIALIZED (
-        SELECT known.id AS token_id, pairs.id AS publication_id
-        FROM pairs JOIN known ON known.token = pairs.word
-    )
-    DELETE FROM {POSTINGS_TABLE} AS posting USING gone
-    WHERE posting.token_id = gone.token_id AND posting.publication_id = gone.publication_id"""
-
-
 # Each posting of a restated publication found by its key (word, publication), in key order.
 def _restate(pairs: str) -> str:
     assignments = ", ".join(f"{name} = restated.{name}" for name in FACETS)
@@ -138,10 +126,6 @@ def _restate(pairs: str) -> str:
     UPDATE {POSTINGS_TABLE} AS posting SET {assignments} FROM restated
     WHERE posting.token_id = restated.token_id
       AND posting.publication_id = restated.publication_id"""
-
-
-def _literal(sql: str) -> str:
-    return "'" + sql.replace("'", "''") + "'"
 
 
 SYNC = f"""
@@ -211,12 +195,6 @@ BACKWARDS = [
 ]
 
 
-def _has_postings(schema_editor) -> bool:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [POSTINGS_TABLE])
-        return cursor.fetchone()[0]
-
-
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql" and _has_postings(schema_editor):
         for statement in FORWARDS:
@@ -226,10 +204,10 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql" and _has_postings(schema_editor):
         # 0011's trigger function, which writes the two columns a posting had then.
-        before = importlib.import_module(
-            "archive.migrations.0011_postings_per_statement_and_list_indexes"
-        )
-        for statement in [before.SYNC.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1), *BACKWARDS]:
+        for statement in [
+            m0011.SYNC.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1),
+            *BACKWARDS,
+        ]:
             schema_editor.execute(statement)
 
 
